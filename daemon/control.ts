@@ -1,0 +1,143 @@
+// The Control interface: all the HTTP API (and anything else outside the runtime) may call.
+// The API imports this file, never the core or the edges, so its routes are tested with a fake.
+import type { Diagnostic, UnitSpec } from '../units/types.js';
+
+export type UnitStateName =
+  | 'inactive'
+  | 'waiting'
+  | 'starting'
+  | 'ready'
+  | 'draining'
+  | 'stopping'
+  | 'backoff'
+  | 'failed';
+
+export const UNIT_STATES: readonly UnitStateName[] = [
+  'inactive', 'waiting', 'starting', 'ready', 'draining', 'stopping', 'backoff', 'failed',
+];
+
+export interface ExitView {
+  code: number | null;
+  signal: string | null;
+  /** ISO time. */
+  at: string;
+}
+
+/** One unit as `supctl --json status` and `GET /v1/units` show it. */
+export interface UnitStatus {
+  name: string;
+  state: UnitStateName;
+  goal: 'up' | 'down';
+  pid: number | null;
+  restarts: number;
+  reason: string;
+  /** ISO time of the last transition. */
+  since: string;
+  /** ms since the current process was spawned, when one runs. */
+  uptime: number | null;
+  stale: boolean;
+  /** CPU in percent of one core and resident memory in bytes, from the last stats sample. */
+  cpu: number | null;
+  memory: number | null;
+  lastExit: ExitView | null;
+  groups: string[];
+  /** Open connections on the `waitConnections` ports while draining. */
+  connections: number | null;
+  lbDisabled: boolean;
+  /** The last drain hit its timeout. */
+  forced: boolean;
+  /** The rollout step this unit is in, if any. */
+  rollout: { id: string; step: RolloutStepState } | null;
+}
+
+export type RolloutStepState = 'pending' | 'in-progress' | 'ok' | 'error' | 'canceled';
+export type RolloutState = 'running' | 'ok' | 'error' | 'canceled' | 'interrupted';
+
+export interface RolloutView {
+  id: string;
+  target: string;
+  strategy: 'one-by-one' | 'half-by-half';
+  state: RolloutState;
+  /** What started it: `api`, `metadata:<file>`, … */
+  trigger: string;
+  safe: boolean;
+  created: string;
+  finished: string | null;
+  error: { unit: string; reason: string } | null;
+  /** Steps in order; with half-by-half, `batch` tells which half a unit is in. */
+  steps: { unit: string; batch: number; state: RolloutStepState; reason: string | null }[];
+}
+
+export type Action = 'start' | 'stop' | 'restart';
+
+export interface CommandRequest {
+  action: Action;
+  /** A unit, a group or `all`. */
+  target: string;
+  safe: boolean;
+  /** Wait until the units are ready (start/restart) or stopped (stop). */
+  wait: boolean;
+  rolling: 'one-by-one' | 'half-by-half' | null;
+  withDependents: boolean;
+}
+
+export interface UnitFailure {
+  unit: string;
+  reason: string;
+  /** The unit's last log lines, for a unit that failed to start. */
+  logTail: string[];
+}
+
+export interface CommandResult {
+  ok: boolean;
+  /** The units the command acted on, in order. */
+  units: string[];
+  message: string;
+  failures: UnitFailure[];
+  /** Units whose drain hit its timeout. */
+  forced: string[];
+  rollout: RolloutView | null;
+}
+
+export interface ReloadResult {
+  ok: boolean;
+  added: string[];
+  changed: string[];
+  removed: string[];
+  diagnostics: Diagnostic[];
+}
+
+export type SupdEvent =
+  | { type: 'transition'; unit: string; from: UnitStateName; to: UnitStateName; reason: string; at: string; pid: number | null }
+  | { type: 'rollout'; rollout: RolloutView; at: string }
+  | { type: 'reload'; result: ReloadResult; at: string }
+  | { type: 'stale'; unit: string; stale: boolean; reason: string; at: string };
+
+export interface LogFollow {
+  close(): void;
+}
+
+export interface Control {
+  list(): UnitStatus[];
+  /** null when no such unit. */
+  get(name: string): { status: UnitStatus; spec: UnitSpec } | null;
+  /** Throws SupdError: SUPD_UNKNOWN_TARGET, SUPD_CONFLICT (a rollout already runs on the target),
+   * SUPD_SHUTTING_DOWN. Resolves with ok=false when a unit failed or a drain was forced. */
+  command(req: CommandRequest): Promise<CommandResult>;
+  reload(): Promise<ReloadResult>;
+  subscribe(listener: (e: SupdEvent) => void): () => void;
+  /** The last `lines` lines of the unit's log (across rotated files when needed). */
+  logs(name: string, lines: number): Promise<string>;
+  /** Streams new log output as it is written, across rotations. */
+  followLogs(name: string, onData: (chunk: Buffer) => void): LogFollow;
+  /** true when the unit is ready and not draining. */
+  healthy(name: string): boolean;
+  rollouts(): RolloutView[];
+  rollout(id: string): RolloutView | null;
+  /** Throws SUPD_UNKNOWN_ROLLOUT. */
+  cancelRollout(id: string): RolloutView;
+  /** Prometheus text. */
+  metrics(): Promise<string>;
+  /** Whether supd is shutting down (the API answers 503 to mutations then). */
+  readonly closing: boolean;
+}

@@ -1,0 +1,136 @@
+// The resolved unit: what every other module sees once a unit file has been parsed,
+// templates expanded, `extends` merged, `${…}` substituted and durations turned into ms.
+// Pure types; imports nothing.
+
+/** Milliseconds. */
+export type Ms = number;
+
+export type Signal =
+  | 'SIGTERM' | 'SIGINT' | 'SIGQUIT' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2' | 'SIGKILL' | 'SIGCONT' | 'SIGSTOP' | 'SIGWINCH';
+
+/** A place in a unit file, 1-based, for diagnostics. */
+export interface Position {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** One check, without its timing. */
+export type Check =
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'http'; url: string }
+  | { kind: 'exec'; argv: string[] }
+  | { kind: 'log'; pattern: string };
+
+/** `ready`: a check polled every `interval` until it passes or `timeout` elapses; without a
+ * check the unit is ready once it has run for `grace`. */
+export interface ReadySpec {
+  check: Check | null;
+  timeout: Ms; // default 30s
+  interval: Ms; // default 100ms
+  grace: Ms; // default 1s
+}
+
+/** `health`: liveness probe, every `interval`; `failures` in a row restart the unit. */
+export interface HealthSpec {
+  check: Check;
+  interval: Ms; // default 10s
+  timeout: Ms; // per check, default 5s
+  failures: number; // default 3
+}
+
+export type RestartPolicy = 'always' | 'on-failure' | 'never';
+
+export interface RestartSpec {
+  policy: RestartPolicy; // default on-failure
+  delay: Ms; // default 1s; 0 allowed
+  maxDelay: Ms; // default 60s
+  burst: number; // default 5
+  window: Ms; // default 60s
+}
+
+export interface StopSpec {
+  signal: Signal; // default SIGTERM
+  /** argv of a control command run instead of the signal (e.g. a `shutdown` client). */
+  command: string[] | null;
+  timeout: Ms; // default 30s, then SIGKILL to the whole tree
+}
+
+export interface SafeStopSpec {
+  signal: Signal | null;
+  command: string[] | null;
+  /** URL that receives a POST to stop accepting new work. */
+  http: string | null;
+  /** Ports (numbers, names already resolved) whose established connections must reach zero. */
+  waitConnections: number[];
+  timeout: Ms; // default 10m
+}
+
+export interface RolloutSpec {
+  strategy: 'one-by-one' | 'half-by-half';
+  debounce: Ms; // default 2s
+  auto: boolean; // default true
+}
+
+export interface LbSpec {
+  /** Shell commands, `${unit}`, `${host}`, `${port}` already substituted except `${port}`/`${host}` given at run time. */
+  disable: string[] | null;
+  enable: string[] | null;
+  timeout: Ms; // default 30s
+}
+
+/** A requirement: another unit, or a remote endpoint that must answer. */
+export type Requirement =
+  | { kind: 'unit'; name: string }
+  | { kind: 'tcp'; host: string; port: number; raw: string }
+  | { kind: 'http'; url: string; raw: string };
+
+export interface UnitSpec {
+  name: string;
+  /** Absolute path of the file the unit came from. */
+  file: string;
+  /** For instances: the template name (`aux` for `aux@.yaml`) and the instance name. */
+  template: string | null;
+  instance: string | null;
+  description: string;
+  /** The exact argv spawned. A string command becomes ['/bin/sh', '-c', 'exec …'] where it can. */
+  argv: string[];
+  cwd: string | null;
+  env: Record<string, string>;
+  user: string | null;
+  group: string | null;
+  umask: number | null;
+  autostart: boolean;
+  requires: Requirement[];
+  after: string[];
+  ready: ReadySpec;
+  health: HealthSpec | null;
+  restart: RestartSpec;
+  ports: Record<string, number>;
+  stop: StopSpec;
+  safeStop: SafeStopSpec | null;
+  /** Absolute globs of files owned by this (master) unit. */
+  metadata: string[];
+  follows: string | null;
+  rollout: RolloutSpec;
+  groups: string[];
+  lb: LbSpec | null;
+}
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  severity: Severity;
+  /** Stable code, e.g. `SUPD_UNIT_UNKNOWN_KEY`. */
+  code: string;
+  message: string;
+  /** Absent only for errors that lie in no file (an unreadable directory). */
+  pos?: Position;
+  unit?: string;
+}
+
+/** The outcome of loading a directory: units are present only when there is no error. */
+export interface LoadResult {
+  units: UnitSpec[];
+  diagnostics: Diagnostic[];
+}
