@@ -1,0 +1,321 @@
+// The fleet: every unit, the graph between them, the timer queue and the pending jobs.
+// dispatch(fleet, event) routes an event to units, wakes waiting units, orders stops
+// (dependents first) and settles jobs. It mutates the fleet it is given, in place, so that one
+// event costs O(units it touches), not O(fleet), with thousands of units; it does no I/O.
+import type { UnitSpec } from '../../units/types.js';
+import { onEvent, spawn, stop, Step, type StepResult } from './machine.js';
+import { isDown, isRunning, newUnit, type Effect, type Then, type TimerKind, type Unit, type UnitEvent } from './model.js';
+import { TimerQueue } from './timers.js';
+import { JobBook, type JobEffect, type JobWant } from './jobs.js';
+
+/** What the fleet needs to know of the graph (units/graph.ts provides it). */
+export interface Topology {
+  requirements(name: string): readonly string[];
+  dependents(name: string): readonly string[];
+  afterOf(name: string): readonly string[];
+  afterDependents(name: string): readonly string[];
+  requiresClosure(names: readonly string[]): string[];
+  dependentsClosure(names: readonly string[]): string[];
+}
+
+export interface Fleet {
+  specs: Map<string, UnitSpec>;
+  topo: Topology;
+  units: Map<string, Unit>;
+  timers: TimerQueue;
+  jobs: JobBook;
+  /** Units dropped by a reload, kept until they are down. */
+  removed: Set<string>;
+}
+
+export type FleetEvent =
+  | { type: 'unit'; unit: string; event: UnitEvent; now: number }
+  | { type: 'tick'; now: number }
+  | { type: 'start'; units: string[]; job: string | null; now: number }
+  | { type: 'stop'; units: string[]; safe: boolean; job: string | null; now: number }
+  | { type: 'restart'; units: string[]; safe: boolean; withDependents: boolean; strictLb?: boolean; job: string | null; now: number }
+  | { type: 'reload'; specs: UnitSpec[]; topo: Topology; now: number };
+
+export type FleetEffect = Exclude<Effect, { kind: 'setTimer' | 'clearTimer' }> | JobEffect;
+
+export function createFleet(specs: UnitSpec[], topo: Topology, now: number): Fleet {
+  const units = new Map<string, Unit>();
+  for (const s of specs) units.set(s.name, newUnit(s.name, now));
+  return { specs: new Map(specs.map((s) => [s.name, s])), topo, units, timers: new TimerQueue(), jobs: new JobBook(), removed: new Set() };
+}
+
+const timerKey = (unit: string, timer: TimerKind): string => `${timer}\u0000${unit}`;
+
+/** One pass of work: effects out, and the units whose state changed (to wake their neighbours). */
+class Pass {
+  readonly out: FleetEffect[] = [];
+  private readonly changed: string[] = [];
+
+  constructor(readonly f: Fleet, readonly now: number) {}
+
+  unit(name: string): Unit | undefined {
+    return this.f.units.get(name);
+  }
+
+  /** Stores a step's result, applies its timers, and follows up on a wish to start. */
+  apply(r: StepResult): void {
+    const f = this.f;
+    f.units.set(r.unit.name, r.unit);
+    for (const e of r.effects) {
+      if (e.kind === 'setTimer') f.timers.set(timerKey(e.unit, e.timer), e.due);
+      else if (e.kind === 'clearTimer') f.timers.clear(timerKey(e.unit, e.timer));
+      else {
+        this.out.push(e);
+        if (e.kind === 'transition' && e.from !== e.to) this.changed.push(e.unit);
+      }
+    }
+    if (r.wantStart) this.tryStart(r.unit.name, r.unit.reason);
+  }
+
+  step(name: string, fn: (st: Step) => void): void {
+    const u = this.unit(name);
+    const spec = this.f.specs.get(name);
+    if (u === undefined || spec === undefined) return;
+    const st = new Step(u, spec, this.now);
+    fn(st);
+    this.apply(st.done());
+  }
+
+  /** Spawns the unit if its requirements are ready, otherwise makes it wait for them. */
+  tryStart(name: string, reason: string): void {
+    const u = this.unit(name);
+    const spec = this.f.specs.get(name);
+    if (u === undefined || spec === undefined || u.goal !== 'up') return;
+    if (!(u.s.state === 'inactive' || u.s.state === 'failed' || u.s.state === 'waiting' || u.s.state === 'backoff')) return;
+    const missing: string[] = [];
+    for (const r of this.f.topo.requirements(name)) {
+      if (this.unit(r)?.s.state !== 'ready') missing.push(r);
+    }
+    for (const a of this.f.topo.afterOf(name)) {
+      const au = this.unit(a);
+      if (au !== undefined && au.goal === 'up' && au.s.state !== 'ready' && au.s.state !== 'failed') missing.push(a);
+    }
+    const entering = u.s.state !== 'waiting';
+    const remote = spec.requires.filter((r) => r.kind !== 'unit');
+    const remoteOk = entering ? new Set<string>() : u.remoteOk;
+    const remoteMissing = remote.filter((r) => !remoteOk.has(r.raw)).map((r) => r.raw);
+    this.step(name, (st) => {
+      st.u.remoteOk = remoteOk;
+      if (missing.length === 0 && remoteMissing.length === 0) {
+        st.clear('backoff', 'remote');
+        spawn(st, reason);
+        return;
+      }
+      const all = [...missing, ...remoteMissing];
+      if (entering) {
+        st.clear('backoff');
+        st.go({ state: 'waiting', missing: all }, `waiting for ${all.join(', ')}`);
+      } else {
+        st.u.s = { state: 'waiting', missing: all };
+      }
+      if (remoteMissing.length > 0 && (entering || !this.f.timers.has(timerKey(name, 'remote')))) st.timer('remote', this.now);
+    });
+  }
+
+  /** A running unit whose dependents still run waits (pendingStop) until they are down. */
+  blockedByDependents(name: string): boolean {
+    for (const d of this.f.topo.dependents(name)) {
+      const du = this.unit(d);
+      if (du !== undefined && isRunning(du.s)) return true;
+    }
+    for (const d of this.f.topo.afterDependents(name)) {
+      const du = this.unit(d);
+      if (du !== undefined && isRunning(du.s) && (du.goal === 'down' || du.pendingStop !== null)) return true;
+    }
+    return false;
+  }
+
+  requestStop(name: string, safe: boolean, then: Then, reason: string, strictLb = false): void {
+    const u = this.unit(name);
+    if (u === undefined) return;
+    if (isRunning(u.s) && this.blockedByDependents(name)) {
+      u.pendingStop = { safe, then };
+      u.strictLb = strictLb;
+      return;
+    }
+    this.step(name, (st) => {
+      st.u.strictLb = strictLb;
+      stop(st, { safe, then, reason });
+    });
+  }
+
+  /** Follows up on state changes: wakes waiting dependents and pending stops of requirements. */
+  settle(): void {
+    const f = this.f;
+    for (let i = 0; i < this.changed.length; i++) {
+      const name = this.changed[i] as string;
+      const u = this.unit(name);
+      if (u === undefined) continue;
+      f.jobs.observe(u, this.out, (n) => this.unit(n));
+      if (u.s.state === 'ready' || isDown(u.s) || u.s.state === 'backoff') {
+        for (const d of [...f.topo.dependents(name), ...f.topo.afterDependents(name)]) {
+          if (this.unit(d)?.s.state === 'waiting') this.tryStart(d, `requirement ${name} is ${u.s.state}`);
+        }
+      }
+      if (!isRunning(u.s)) {
+        for (const r of [...f.topo.requirements(name), ...f.topo.afterOf(name)]) {
+          const ru = this.unit(r);
+          if (ru?.pendingStop && !this.blockedByDependents(r)) {
+            const p = ru.pendingStop;
+            this.requestStop(r, p.safe, p.then, p.then === 'restart' ? 'restart: dependents stopped' : 'stop: dependents stopped', ru.strictLb);
+          }
+        }
+        if (isDown(u.s) && f.removed.has(name)) {
+          f.removed.delete(name);
+          f.units.delete(name);
+        }
+      }
+    }
+    this.changed.length = 0;
+  }
+}
+
+export function dispatch(f: Fleet, ev: FleetEvent): FleetEffect[] {
+  const p = new Pass(f, ev.now);
+  switch (ev.type) {
+    case 'unit': {
+      const u = f.units.get(ev.unit);
+      const spec = f.specs.get(ev.unit);
+      if (u !== undefined && spec !== undefined) p.apply(onEvent(u, spec, ev.event, ev.now));
+      break;
+    }
+    case 'tick':
+      for (const key of f.timers.popDue(ev.now)) {
+        const sep = key.indexOf('\u0000');
+        const timer = key.slice(0, sep) as TimerKind;
+        const unit = key.slice(sep + 1);
+        const u = f.units.get(unit);
+        const spec = f.specs.get(unit);
+        if (u !== undefined && spec !== undefined) p.apply(onEvent(u, spec, { type: 'timer', kind: timer }, ev.now));
+        p.settle();
+      }
+      break;
+    case 'start':
+      startUnits(p, ev.units, ev.job);
+      break;
+    case 'stop':
+      stopUnits(p, ev.units, ev.safe, ev.job);
+      break;
+    case 'restart':
+      restartUnits(p, ev);
+      break;
+    case 'reload':
+      reload(p, ev.specs, ev.topo);
+      break;
+  }
+  p.settle();
+  return p.out;
+}
+
+function startUnits(p: Pass, targets: string[], job: string | null): void {
+  const f = p.f;
+  const closure = f.topo.requiresClosure(targets).filter((n) => f.units.has(n));
+  const wants = new Map<string, JobWant>();
+  for (const name of closure) {
+    const u = f.units.get(name) as Unit;
+    u.goal = 'up';
+    u.pendingStop = null;
+    const running = u.s.state === 'starting' || u.s.state === 'ready';
+    wants.set(name, { kind: 'ready', minGen: running ? u.gen : u.gen + 1 });
+  }
+  if (job !== null) f.jobs.open(job, wants, p.out, (n) => f.units.get(n));
+  for (const name of closure) {
+    const u = f.units.get(name) as Unit;
+    switch (u.s.state) {
+      case 'failed':
+        // An explicit start clears a crash loop.
+        u.crashes = [];
+        u.attempt = 0;
+        p.tryStart(name, 'start requested');
+        break;
+      case 'inactive':
+      case 'backoff':
+        p.tryStart(name, 'start requested');
+        break;
+      case 'stopping':
+      case 'draining':
+        p.step(name, (st) => {
+          const s = st.u.s;
+          if ((s.state === 'stopping' || s.state === 'draining') && s.then === 'down') st.u.s = { ...s, then: 'restart' };
+        });
+        break;
+      case 'waiting':
+      case 'starting':
+      case 'ready':
+        break;
+    }
+  }
+}
+
+function stopUnits(p: Pass, targets: string[], safe: boolean, job: string | null): void {
+  const f = p.f;
+  const closure = f.topo.dependentsClosure(targets).filter((n) => f.units.has(n));
+  const wants = new Map<string, JobWant>();
+  for (const name of closure) {
+    (f.units.get(name) as Unit).goal = 'down';
+    wants.set(name, { kind: 'down' });
+  }
+  if (job !== null) f.jobs.open(job, wants, p.out, (n) => f.units.get(n));
+  // Dependents first: requestStop holds back a unit whose dependents still run.
+  for (const name of closure) p.requestStop(name, safe, 'down', safe ? 'safe stop requested' : 'stop requested');
+}
+
+function restartUnits(p: Pass, ev: Extract<FleetEvent, { type: 'restart' }>): void {
+  const f = p.f;
+  const names = (ev.withDependents ? f.topo.dependentsClosure(ev.units) : ev.units).filter((n) => f.units.has(n));
+  const wants = new Map<string, JobWant>();
+  for (const name of names) {
+    const u = f.units.get(name) as Unit;
+    u.goal = 'up';
+    if (u.s.state === 'failed') {
+      u.crashes = [];
+      u.attempt = 0;
+    }
+    wants.set(name, { kind: 'ready', minGen: u.gen + 1 });
+  }
+  if (ev.job !== null) f.jobs.open(ev.job, wants, p.out, (n) => f.units.get(n));
+  const reason = ev.safe ? 'safe restart requested' : 'restart requested';
+  for (const name of names) {
+    if (ev.withDependents) p.requestStop(name, ev.safe, 'restart', reason, ev.strictLb ?? false);
+    else p.step(name, (st) => {
+      st.u.strictLb = ev.strictLb ?? false;
+      stop(st, { safe: ev.safe, then: 'restart', reason });
+    });
+  }
+}
+
+function reload(p: Pass, specs: UnitSpec[], topo: Topology): void {
+  const f = p.f;
+  const next = new Map(specs.map((s) => [s.name, s]));
+  const gone = [...f.specs.keys()].filter((n) => !next.has(n));
+  // Stop what was removed under its old spec and graph, then switch to the new ones.
+  stopUnits(p, gone, false, null);
+  for (const n of gone) {
+    const u = f.units.get(n);
+    if (u !== undefined && isDown(u.s)) f.units.delete(n);
+    else f.removed.add(n);
+    const old = f.specs.get(n);
+    if (old !== undefined) next.set(n, old);
+  }
+  const added = specs.filter((s) => !f.units.has(s.name));
+  for (const s of added) f.units.set(s.name, newUnit(s.name, p.now));
+  f.specs = next;
+  f.topo = topo;
+  const auto = added.filter((s) => s.autostart).map((s) => s.name);
+  if (auto.length > 0) startUnits(p, auto, null);
+}
+
+export function nextDue(f: Fleet): number | null {
+  return f.timers.nextDue();
+}
+
+/** Every unit is down (inactive or failed): what shutdown waits for. */
+export function allDown(f: Fleet): boolean {
+  for (const u of f.units.values()) if (isRunning(u.s)) return false;
+  return true;
+}
