@@ -34,7 +34,9 @@ export type FleetEvent =
   | { type: 'start'; units: string[]; job: string | null; now: number }
   | { type: 'stop'; units: string[]; safe: boolean; job: string | null; now: number }
   | { type: 'restart'; units: string[]; safe: boolean; withDependents: boolean; strictLb?: boolean; job: string | null; now: number }
-  | { type: 'reload'; specs: UnitSpec[]; topo: Topology; now: number };
+  | { type: 'reload'; specs: UnitSpec[]; topo: Topology; now: number }
+  /** Files owned by a master changed; settles after its rollout debounce. */
+  | { type: 'metadata'; unit: string; paths: string[]; now: number };
 
 export type FleetEffect = Exclude<Effect, { kind: 'setTimer' | 'clearTimer' }> | JobEffect;
 
@@ -191,7 +193,9 @@ export function dispatch(f: Fleet, ev: FleetEvent): FleetEffect[] {
         const unit = key.slice(sep + 1);
         const u = f.units.get(unit);
         const spec = f.specs.get(unit);
-        if (u !== undefined && spec !== undefined) p.apply(onEvent(u, spec, { type: 'timer', kind: timer }, ev.now));
+        if (u === undefined || spec === undefined) continue;
+        if (timer === 'metadata') metadataSettled(p, u);
+        else p.apply(onEvent(u, spec, { type: 'timer', kind: timer }, ev.now));
         p.settle();
       }
       break;
@@ -207,6 +211,15 @@ export function dispatch(f: Fleet, ev: FleetEvent): FleetEffect[] {
     case 'reload':
       reload(p, ev.specs, ev.topo);
       break;
+    case 'metadata': {
+      const u = f.units.get(ev.unit);
+      const spec = f.specs.get(ev.unit);
+      if (u === undefined || spec === undefined) break;
+      // A burst of writes is one change: each write pushes the settle time out by the debounce.
+      u.metaPending = [...new Set([...u.metaPending, ...ev.paths])];
+      f.timers.set(timerKey(ev.unit, 'metadata'), ev.now + spec.rollout.debounce);
+      break;
+    }
   }
   p.settle();
   return p.out;
@@ -308,6 +321,25 @@ function reload(p: Pass, specs: UnitSpec[], topo: Topology): void {
   f.topo = topo;
   const auto = added.filter((s) => s.autostart).map((s) => s.name);
   if (auto.length > 0) startUnits(p, auto, null);
+}
+
+/** The debounce is over: followers started before now are stale, unless the master is not ready
+ * (then nothing happens: followers start after it anyway and read the files fresh). */
+function metadataSettled(p: Pass, master: Unit): void {
+  const paths = master.metaPending;
+  master.metaPending = [];
+  if (master.s.state !== 'ready' || paths.length === 0) return;
+  master.metaChangedAt = p.now;
+  p.out.push({ kind: 'metadataChanged', unit: master.name, paths, at: p.now });
+}
+
+/** A follower is stale while it runs a process spawned before its master's last metadata change. */
+export function isStale(f: Fleet, name: string): boolean {
+  const spec = f.specs.get(name);
+  const u = f.units.get(name);
+  if (spec?.follows == null || u === undefined || u.spawnedAt === null || !isRunning(u.s)) return false;
+  const changed = f.units.get(spec.follows)?.metaChangedAt ?? null;
+  return changed !== null && u.spawnedAt < changed;
 }
 
 export function nextDue(f: Fleet): number | null {

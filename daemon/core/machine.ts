@@ -90,7 +90,7 @@ export function stop(st: Step, opts: { safe: boolean; then: Then; reason: string
       beginNormalStop(st, s.pid, opts.then, opts.reason);
       return;
     case 'ready':
-      if (opts.safe && spec.safeStop !== null) beginDrain(st, s.pid, opts.then, opts.reason);
+      if (opts.safe && (spec.safeStop !== null || spec.lb?.disable)) beginDrain(st, s.pid, opts.then, opts.reason);
       else beginNormalStop(st, s.pid, opts.then, opts.reason);
       return;
     case 'draining':
@@ -123,12 +123,10 @@ function sendStop(st: Step, pid: number): void {
 
 function beginDrain(st: Step, pid: number, then: Then, reason: string): void {
   const { u, spec } = st;
-  const safe = spec.safeStop;
-  if (safe === null) return;
   st.clear('health');
   const first: DrainStep = spec.lb?.disable ? 'lb-disable' : 'action';
   st.go({ state: 'draining', pid, then, step: first, connections: null }, reason);
-  st.timer('drain', st.now + safe.timeout);
+  st.timer('drain', st.now + (spec.safeStop?.timeout ?? (spec.lb?.timeout ?? 0) * 2));
   if (first === 'lb-disable' && spec.lb?.disable) {
     st.emit({ kind: 'runCommand', unit: u.name, gen: u.gen, purpose: 'lb-disable', argv: spec.lb.disable, timeout: spec.lb.timeout });
   } else {
@@ -142,7 +140,12 @@ function drainAction(st: Step, pid: number): void {
   const { u, spec } = st;
   const safe = spec.safeStop;
   const s = u.s;
-  if (safe === null || s.state !== 'draining') return;
+  if (s.state !== 'draining') return;
+  if (safe === null) {
+    // Only an lb hook to run: the unit is out of the balancer, the normal stop follows.
+    drainFinished(st, false, 'out of the load balancer');
+    return;
+  }
   u.s = { ...s, step: safe.waitConnections.length > 0 ? 'connections' : 'action' };
   if (safe.signal !== null) st.emit({ kind: 'signal', unit: u.name, pid, signal: safe.signal });
   if (safe.http !== null) st.emit({ kind: 'postHttp', unit: u.name, gen: u.gen, url: safe.http, timeout: Math.min(safe.timeout, 30_000) });
@@ -315,6 +318,7 @@ function onCommandDone(st: Step, ev: Extract<UnitEvent, { type: 'commandDone' }>
       if (!ev.ok && s.state === 'stopping' && s.pid !== null) st.emit({ kind: 'signal', unit: u.name, pid: s.pid, signal: spec.stop.signal });
       return;
     case 'lb-disable':
+      st.emit({ kind: 'hookDone', unit: u.name, purpose: ev.purpose, ok: ev.ok, message: ev.message });
       if (s.state !== 'draining' || s.step !== 'lb-disable') return;
       if (ev.ok) {
         u.lbDisabled = true;
@@ -332,6 +336,7 @@ function onCommandDone(st: Step, ev: Extract<UnitEvent, { type: 'commandDone' }>
       return;
     case 'lb-enable':
       if (ev.ok) u.lbDisabled = false;
+      st.emit({ kind: 'hookDone', unit: u.name, purpose: ev.purpose, ok: ev.ok, message: ev.message });
       return;
     default:
       assertNever(ev.purpose);
@@ -375,6 +380,9 @@ function onTimer(st: Step, kind: TimerKind): void {
       return;
     case 'drain':
       if (s.state === 'draining') drainFinished(st, true, `drain timeout ${fmtMs(spec.safeStop?.timeout ?? 0)}: forced`);
+      return;
+    case 'metadata':
+      // The fleet handles the master's settled metadata change; the unit itself does nothing.
       return;
     case 'drain-poll':
       if (s.state === 'draining' && s.step === 'connections' && spec.safeStop !== null) {

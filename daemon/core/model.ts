@@ -51,7 +51,10 @@ export interface Unit {
   pendingStop: { safe: boolean; then: Then } | null;
   /** A drain that came from a rollout must abort, not carry on, when lb.disable fails. */
   strictLb: boolean;
-  stale: boolean;
+  /** Metadata paths changed and waiting for the debounce (masters only). */
+  metaPending: string[];
+  /** When the master's metadata last changed (masters only). */
+  metaChangedAt: number | null;
   lbDisabled: boolean;
   forced: boolean;
 }
@@ -74,7 +77,8 @@ export function newUnit(name: string, now: number): Unit {
     remoteOk: new Set(),
     pendingStop: null,
     strictLb: false,
-    stale: false,
+    metaPending: [],
+    metaChangedAt: null,
     lbDisabled: false,
     forced: false,
   };
@@ -115,7 +119,8 @@ export type TimerKind =
   | 'backoff'
   | 'drain'
   | 'drain-poll'
-  | 'remote';
+  | 'remote'
+  | 'metadata';
 
 export type ProbePurpose = 'ready' | 'health';
 export type CommandPurpose = 'stop' | 'drain' | 'lb-disable' | 'lb-enable';
@@ -144,6 +149,9 @@ export type Effect =
   | { kind: 'postHttp'; unit: string; gen: number; url: string; timeout: number }
   | { kind: 'countConnections'; unit: string; gen: number; ports: number[] }
   | { kind: 'transition'; unit: string; from: UnitStateName; to: UnitStateName; reason: string; pid: number | null; at: number }
+  | { kind: 'hookDone'; unit: string; purpose: 'lb-disable' | 'lb-enable'; ok: boolean; message: string }
+  /** A master's metadata settled after its debounce: its followers are stale from `at`. */
+  | { kind: 'metadataChanged'; unit: string; paths: string[]; at: number }
   | { kind: 'setTimer'; unit: string; timer: TimerKind; due: number }
   | { kind: 'clearTimer'; unit: string; timer: TimerKind };
 

@@ -1,0 +1,61 @@
+// The set of edges the runtime drives, as interfaces: main.ts wires the real ones from
+// daemon/edges/, tests wire fakes from test/fakes/.
+import type { Check, Requirement } from '../units/types.js';
+
+export interface SpawnRequest {
+  unit: string;
+  gen: number;
+  argv: string[];
+  cwd: string | null;
+  env: Record<string, string>;
+  user: string | null;
+  group: string | null;
+  umask: number | null;
+  ports: number[];
+  portWaitMs: number;
+}
+
+export interface EdgeHooks {
+  onSpawned(unit: string, gen: number, pid: number): void;
+  onSpawnFailed(unit: string, gen: number, message: string): void;
+  onExited(unit: string, gen: number, pid: number, code: number | null, signal: string | null): void;
+  /** The clock's single wake-up. */
+  onWake(now: number): void;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  message: string;
+}
+
+export interface CommandOutcome {
+  code: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  output: string;
+}
+
+export interface Edges {
+  spawner: {
+    spawn(req: SpawnRequest): void;
+    signal(pid: number, signal: string): void;
+    killTree(pid: number): Promise<void>;
+  };
+  logs: {
+    tail(unit: string, lines: number): Promise<string>;
+    follow(unit: string, onData: (chunk: Buffer) => void): { close(): void };
+    watchFor(unit: string, re: RegExp, onMatch: () => void): { cancel(): void };
+    closeAll(): Promise<void>;
+  };
+  probes: {
+    check(check: Check, timeoutMs: number): Promise<CheckResult>;
+    checkRequirement(req: Exclude<Requirement, { kind: 'unit' }>): Promise<CheckResult>;
+  };
+  commands: {
+    runCommand(argv: string[], opts: { timeoutMs: number; env: Record<string, string>; cwd: string | null }): Promise<CommandOutcome>;
+    postHttp(url: string, timeoutMs: number): Promise<CheckResult>;
+  };
+  net: { establishedCount(ports: number[]): Promise<number> };
+  stats: { sample(pids: number[]): Promise<Map<number, { cpu: number; memory: number }>> };
+  clock: { now(): number; wakeAt(due: number | null): void };
+}

@@ -1,0 +1,393 @@
+// The interpreter: holds the one mutable fleet, feeds edge events into the core, runs the core's
+// effects through the edges, publishes transitions, and implements Control for the API.
+// The only module that imports both the core and the edges' interfaces.
+import type { Logger } from 'pino';
+import { SupdError } from './errors.js';
+import type {
+  CommandRequest, CommandResult, Control, LogFollow, ReloadResult, RolloutView, SupdEvent, UnitFailure, UnitStatus,
+} from './control.js';
+import { allDown, createFleet, isStale, dispatch, type Fleet, type FleetEffect, type FleetEvent, type Topology } from './core/fleet.js';
+import { pidOf, type UnitEvent } from './core/model.js';
+import type { Edges, EdgeHooks } from './edge-set.js';
+import type { UnitSpec, LoadResult } from '../units/types.js';
+import { toStatus, type Sample } from './status.js';
+import { RolloutManager } from './rollouts.js';
+
+export interface RuntimeOptions {
+  specs: UnitSpec[];
+  topo: Topology;
+  /** Re-reads the unit files (for reload): the new units and their graph, or diagnostics. */
+  loadUnits: () => Promise<LoadResult & { topo: Topology | null }>;
+  resolveTarget: (target: string) => string[] | null;
+  edges: (hooks: EdgeHooks) => Edges;
+  log: Logger;
+  /** Inherited environment for units (supd's own, usually). */
+  baseEnv: Record<string, string>;
+  portWaitMs: number;
+  statsIntervalMs: number;
+  stateDir: string | null;
+  metrics?: () => Promise<string>;
+}
+
+type Pending = { resolve: (r: { ok: boolean; failures: { unit: string; reason: string }[]; forced: string[] }) => void };
+
+export class Runtime implements Control {
+  readonly fleet: Fleet;
+  readonly edges: Edges;
+  private readonly log: Logger;
+  private queue: FleetEvent[] = [];
+  private busy = false;
+  private listeners = new Set<(e: SupdEvent) => void>();
+  private pending = new Map<string, Pending>();
+  private jobSeq = 0;
+  private samples = new Map<number, Sample>();
+  private statsTimer: NodeJS.Timeout | null = null;
+  private logWatches = new Map<string, { cancel(): void }>();
+  private resolveTarget: (target: string) => string[] | null;
+  readonly rollouts_: RolloutManager;
+  closing = false;
+
+  constructor(private readonly opts: RuntimeOptions) {
+    this.log = opts.log;
+    this.resolveTarget = opts.resolveTarget;
+    this.edges = opts.edges(this.hooks());
+    this.fleet = createFleet(opts.specs, opts.topo, this.edges.clock.now());
+    this.rollouts_ = new RolloutManager(this, opts.stateDir, opts.log);
+  }
+
+  private hooks(): EdgeHooks {
+    const unit = (name: string, event: UnitEvent) => this.dispatch({ type: 'unit', unit: name, event, now: this.edges.clock.now() });
+    return {
+      onSpawned: (name, gen, pid) => unit(name, { type: 'spawned', gen, pid }),
+      onSpawnFailed: (name, gen, message) => unit(name, { type: 'spawnFailed', gen, message }),
+      onExited: (name, gen, _pid, code, signal) => unit(name, { type: 'exited', gen, code, signal }),
+      onWake: (now) => this.dispatch({ type: 'tick', now }),
+    };
+  }
+
+  /** Starts the autostart units and the stats sampler. Resolves once they settled (ready or failed). */
+  async boot(): Promise<CommandResult> {
+    if (this.opts.statsIntervalMs > 0) {
+      this.statsTimer = setInterval(() => void this.sampleStats(), this.opts.statsIntervalMs);
+      this.statsTimer.unref();
+    }
+    const auto = [...this.fleet.specs.values()].filter((s) => s.autostart).map((s) => s.name);
+    this.rollouts_.restoreInterrupted();
+    return this.runJob('start', auto, (job) => ({ type: 'start', units: auto, job, now: this.now() }));
+  }
+
+  now(): number {
+    return this.edges.clock.now();
+  }
+
+  dispatch(ev: FleetEvent): void {
+    this.queue.push(ev);
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      for (let i = 0; i < this.queue.length; i++) {
+        const effects = dispatch(this.fleet, this.queue[i] as FleetEvent);
+        for (const e of effects) this.run(e);
+      }
+    } finally {
+      this.queue.length = 0;
+      this.busy = false;
+    }
+    this.edges.clock.wakeAt(this.fleet.timers.nextDue());
+  }
+
+  private unitEvent(name: string, event: UnitEvent): void {
+    this.dispatch({ type: 'unit', unit: name, event, now: this.now() });
+  }
+
+  /** Executes one effect. Edges report back through events, never by throwing. */
+  private run(e: FleetEffect): void {
+    const { edges } = this;
+    switch (e.kind) {
+      case 'spawn': {
+        const spec = this.fleet.specs.get(e.unit);
+        if (spec === undefined) return;
+        edges.spawner.spawn({
+          unit: e.unit, gen: e.gen, argv: spec.argv, cwd: spec.cwd,
+          env: { ...this.opts.baseEnv, ...spec.env, SUPD_UNIT: e.unit },
+          user: spec.user, group: spec.group, umask: spec.umask,
+          ports: Object.values(spec.ports), portWaitMs: this.opts.portWaitMs,
+        });
+        return;
+      }
+      case 'signal':
+        edges.spawner.signal(e.pid, e.signal);
+        return;
+      case 'killTree':
+        void edges.spawner.killTree(e.pid);
+        return;
+      case 'probe':
+        void edges.probes.check(e.check, e.timeout).then((r) =>
+          this.unitEvent(e.unit, { type: 'probeResult', gen: e.gen, purpose: e.purpose, ok: r.ok, message: r.message }));
+        return;
+      case 'watchLog': {
+        this.logWatches.get(e.unit)?.cancel();
+        let re: RegExp;
+        try {
+          re = new RegExp(e.pattern);
+        } catch {
+          return;
+        }
+        this.logWatches.set(e.unit, edges.logs.watchFor(e.unit, re, () => {
+          this.logWatches.delete(e.unit);
+          this.unitEvent(e.unit, { type: 'logMatched', gen: e.gen });
+        }));
+        return;
+      }
+      case 'unwatchLog':
+        this.logWatches.get(e.unit)?.cancel();
+        this.logWatches.delete(e.unit);
+        return;
+      case 'checkRemote':
+        void edges.probes.checkRequirement(e.requirement).then((r) =>
+          this.unitEvent(e.unit, { type: 'remoteResult', gen: e.gen, raw: e.requirement.raw, ok: r.ok, message: r.message }));
+        return;
+      case 'runCommand': {
+        const spec = this.fleet.specs.get(e.unit);
+        const env = { ...this.opts.baseEnv, ...(spec?.env ?? {}), SUPD_UNIT: e.unit };
+        void edges.commands.runCommand(e.argv, { timeoutMs: e.timeout, env, cwd: spec?.cwd ?? null }).then((r) => {
+          const ok = r.code === 0 && !r.timedOut;
+          const message = r.timedOut ? `timed out after ${e.timeout}ms` : r.signal !== null ? `killed by ${r.signal}` : `exited with code ${r.code}`;
+          if (!ok) this.log.warn({ unit: e.unit, purpose: e.purpose, output: r.output.slice(-500) }, `${e.purpose} command ${message}`);
+          this.unitEvent(e.unit, { type: 'commandDone', gen: e.gen, purpose: e.purpose, ok, message: ok ? 'ok' : `${message}${r.output ? `: ${lastLine(r.output)}` : ''}` });
+        });
+        return;
+      }
+      case 'postHttp':
+        void edges.commands.postHttp(e.url, e.timeout).then((r) => {
+          if (!r.ok) this.log.warn({ unit: e.unit, url: e.url }, `safeStop http: ${r.message}`);
+        });
+        return;
+      case 'countConnections':
+        void edges.net.establishedCount(e.ports).then(
+          (count) => this.unitEvent(e.unit, { type: 'connections', gen: e.gen, count }),
+          () => this.unitEvent(e.unit, { type: 'connections', gen: e.gen, count: 0 }));
+        return;
+      case 'transition': {
+        if (e.from !== e.to) this.log.info({ unit: e.unit, from: e.from, to: e.to, reason: e.reason, pid: e.pid }, `${e.unit}: ${e.from} → ${e.to}: ${e.reason}`);
+        this.publish({ type: 'transition', unit: e.unit, from: e.from, to: e.to, reason: e.reason, at: new Date(e.at).toISOString(), pid: e.pid });
+        this.rollouts_.onTransition(e.unit);
+        return;
+      }
+      case 'hookDone':
+        if (!e.ok) this.log.warn({ unit: e.unit, hook: e.purpose }, `${e.unit}: ${e.purpose} hook ${e.message}`);
+        this.rollouts_.onTransition(e.unit, { purpose: e.purpose, ok: e.ok, message: e.message });
+        return;
+      case 'metadataChanged':
+        this.onMetadataChanged(e.unit, e.paths, e.at);
+        return;
+      case 'jobDone': {
+        const p = this.pending.get(e.job);
+        this.pending.delete(e.job);
+        p?.resolve({ ok: e.ok, failures: e.failures, forced: e.forced });
+        return;
+      }
+      default: {
+        const never: never = e;
+        throw new Error(`unknown effect ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  /** The master's metadata settled: its running followers are stale; with rollout.auto they are
+   * restarted by a rolling restart (or one more pass of the rollout already running). */
+  private onMetadataChanged(master: string, paths: string[], at: number): void {
+    const spec = this.fleet.specs.get(master);
+    if (spec === undefined) return;
+    const followers = [...this.fleet.specs.values()].filter((s) => s.follows === master).map((s) => s.name)
+      .filter((n) => isStale(this.fleet, n));
+    const file = paths[0] ?? '?';
+    const trigger = `metadata:${file}${paths.length > 1 ? ` (+${paths.length - 1})` : ''}`;
+    this.log.info({ unit: master, paths, followers }, `${master}: metadata changed (${paths.join(', ')}); stale: ${followers.join(', ') || 'none'}`);
+    const iso = new Date(at).toISOString();
+    for (const f of followers) this.publish({ type: 'stale', unit: f, stale: true, reason: `${master} metadata changed: ${file}`, at: iso });
+    if (!spec.rollout.auto || followers.length === 0) return;
+    if (this.rollouts_.coalesce(followers, trigger)) return;
+    this.rollouts_.start({ target: `${master}:followers`, units: followers, strategy: spec.rollout.strategy, safe: true, trigger, wait: false })
+      .catch((err: unknown) => this.log.warn({ err }, `${master}: follower rollout could not start`));
+  }
+
+  /** Files changed under some master's metadata globs (from the watch edge). */
+  metadataTouched(master: string, paths: string[]): void {
+    this.dispatch({ type: 'metadata', unit: master, paths, now: this.now() });
+  }
+
+  publish(e: SupdEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.log.warn({ err }, 'event listener failed');
+      }
+    }
+  }
+
+  /** Opens a job, dispatches the event that starts it, and waits for its outcome. */
+  runJob(action: string, units: string[], make: (job: string | null) => FleetEvent, wait = true): Promise<CommandResult> {
+    if (!wait) {
+      this.dispatch(make(null));
+      return Promise.resolve({ ok: true, units, message: `${action}: ${units.length} unit(s)`, failures: [], forced: [], rollout: null });
+    }
+    const job = `job-${++this.jobSeq}`;
+    const done = new Promise<{ ok: boolean; failures: { unit: string; reason: string }[]; forced: string[] }>((resolve) => this.pending.set(job, { resolve }));
+    this.dispatch(make(job));
+    return done.then(async (r) => {
+      const failures: UnitFailure[] = await Promise.all(r.failures.map(async (f) => ({
+        ...f, logTail: this.fleet.specs.has(f.unit) ? (await this.edges.logs.tail(f.unit, 20).catch(() => '')).split('\n').filter((l) => l !== '') : [],
+      })));
+      const forcedMsg = r.forced.length > 0 ? `drain forced by timeout: ${r.forced.join(', ')}` : '';
+      const message = r.ok ? `${action}: ok (${units.join(', ') || 'nothing to do'})`
+        : failures.length > 0 ? failures.map((f) => `${f.unit}: ${f.reason}`).join('; ') : forcedMsg;
+      return { ok: r.ok, units, message, failures, forced: r.forced, rollout: null };
+    });
+  }
+
+  // ---- Control ----
+
+  list(): UnitStatus[] {
+    const out: UnitStatus[] = [];
+    for (const name of this.fleet.specs.keys()) {
+      const s = this.status(name);
+      if (s !== null) out.push(s);
+    }
+    return out;
+  }
+
+  status(name: string): UnitStatus | null {
+    const u = this.fleet.units.get(name);
+    const spec = this.fleet.specs.get(name);
+    if (u === undefined || spec === undefined) return null;
+    const pid = pidOf(u.s);
+    return toStatus(u, spec, this.now(), pid === null ? undefined : this.samples.get(pid), this.rollouts_.stepOf(name), isStale(this.fleet, name));
+  }
+
+  get(name: string): { status: UnitStatus; spec: UnitSpec } | null {
+    const status = this.status(name);
+    const spec = this.fleet.specs.get(name);
+    return status === null || spec === undefined ? null : { status, spec };
+  }
+
+  targets(target: string): string[] {
+    const units = this.resolveTarget(target);
+    if (units === null) {
+      throw new SupdError('SUPD_UNKNOWN_TARGET', `no unit or group named "${target}"`, { hint: 'supctl status lists the units' });
+    }
+    return units;
+  }
+
+  async command(req: CommandRequest): Promise<CommandResult> {
+    if (this.closing) throw new SupdError('SUPD_SHUTTING_DOWN', 'supd is shutting down');
+    const units = this.targets(req.target);
+    if (req.rolling !== null) {
+      if (req.action !== 'restart') throw new SupdError('SUPD_BAD_REQUEST', `--rolling only applies to restart, not ${req.action}`);
+      return this.rollouts_.start({ target: req.target, units, strategy: req.rolling, safe: true, trigger: 'api', wait: req.wait });
+    }
+    switch (req.action) {
+      case 'start':
+        return this.runJob('start', units, (job) => ({ type: 'start', units, job, now: this.now() }), req.wait);
+      case 'stop':
+        return this.runJob('stop', units, (job) => ({ type: 'stop', units, safe: req.safe, job, now: this.now() }), req.wait);
+      case 'restart':
+        return this.runJob('restart', units, (job) => ({ type: 'restart', units, safe: req.safe, withDependents: req.withDependents, job, now: this.now() }), req.wait);
+    }
+  }
+
+  async reload(): Promise<ReloadResult> {
+    const loaded = await this.opts.loadUnits();
+    const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0 || loaded.topo === null) {
+      this.log.error({ diagnostics: errors }, `reload refused: ${errors.length} error(s) in unit files; keeping the running units`);
+      const result: ReloadResult = { ok: false, added: [], changed: [], removed: [], diagnostics: loaded.diagnostics };
+      this.publish({ type: 'reload', result, at: new Date(this.now()).toISOString() });
+      return result;
+    }
+    const { diffUnits } = await import('../units/diff.js');
+    const d = diffUnits([...this.fleet.specs.values()].filter((s) => !this.fleet.removed.has(s.name)), loaded.units);
+    this.dispatch({ type: 'reload', specs: loaded.units, topo: loaded.topo, now: this.now() });
+    this.rollouts_.onReload();
+    const result: ReloadResult = { ok: true, ...d, diagnostics: loaded.diagnostics };
+    this.log.info({ added: d.added, changed: d.changed, removed: d.removed }, 'reloaded unit files');
+    this.publish({ type: 'reload', result, at: new Date(this.now()).toISOString() });
+    return result;
+  }
+
+  setResolver(fn: (target: string) => string[] | null): void {
+    this.resolveTarget = fn;
+  }
+
+  subscribe(listener: (e: SupdEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  logs(name: string, lines: number): Promise<string> {
+    this.mustExist(name);
+    return this.edges.logs.tail(name, lines);
+  }
+
+  followLogs(name: string, onData: (chunk: Buffer) => void): LogFollow {
+    this.mustExist(name);
+    return this.edges.logs.follow(name, onData);
+  }
+
+  private mustExist(name: string): void {
+    if (!this.fleet.specs.has(name)) throw new SupdError('SUPD_UNKNOWN_TARGET', `no unit named "${name}"`);
+  }
+
+  healthy(name: string): boolean {
+    this.mustExist(name);
+    return this.fleet.units.get(name)?.s.state === 'ready';
+  }
+
+  rollouts(): RolloutView[] {
+    return this.rollouts_.list();
+  }
+
+  rollout(id: string): RolloutView | null {
+    return this.rollouts_.get(id);
+  }
+
+  cancelRollout(id: string): RolloutView {
+    return this.rollouts_.cancel(id);
+  }
+
+  metrics(): Promise<string> {
+    return this.opts.metrics ? this.opts.metrics() : Promise.resolve('');
+  }
+
+  private async sampleStats(): Promise<void> {
+    const pids: number[] = [];
+    for (const u of this.fleet.units.values()) {
+      const pid = pidOf(u.s);
+      if (pid !== null) pids.push(pid);
+    }
+    try {
+      this.samples = pids.length === 0 ? new Map() : await this.edges.stats.sample(pids);
+    } catch (err) {
+      this.log.debug({ err }, 'stats sample failed');
+    }
+  }
+
+  /** Stops every unit (dependents first, drained when `safe`) and resolves once all are down. */
+  async shutdown(safe: boolean): Promise<CommandResult> {
+    this.closing = true;
+    this.rollouts_.interruptAll();
+    if (this.statsTimer !== null) clearInterval(this.statsTimer);
+    const units = [...this.fleet.units.keys()];
+    const result = await this.runJob('stop', units, (job) => ({ type: 'stop', units, safe, job, now: this.now() }));
+    if (!allDown(this.fleet)) this.log.warn('shutdown: some units still report running');
+    await this.edges.logs.closeAll();
+    this.edges.clock.wakeAt(null);
+    return result;
+  }
+}
+
+function lastLine(s: string): string {
+  const lines = s.trim().split('\n');
+  return lines[lines.length - 1] ?? '';
+}
