@@ -1,0 +1,139 @@
+// Process trees from /proc: find what belongs to a unit (descendants, its process group and
+// session) and SIGKILL all of it until nothing is left. Linux only, like the rest of supd.
+import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep, setImmediate as yieldLoop } from 'node:timers/promises';
+
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  /** One letter: R, S, D, Z, … */
+  state: string;
+}
+
+/** Parses /proc/<pid>/stat; the command name may hold spaces and parentheses, so fields are
+ * taken after the last ')'. */
+export function readProc(pid: number): ProcInfo | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return null;
+  }
+  const close = text.lastIndexOf(')');
+  const f = text.slice(close + 2).split(' ', 4);
+  if (f.length < 4) return null;
+  return { pid, state: f[0] ?? '?', ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]) };
+}
+
+/** A zombie or dead process has no code left to run: it only waits for its parent to reap it
+ * (and on hosts whose pid 1 never reaps, that can be forever). */
+export function isGone(pid: number): boolean {
+  const p = readProc(pid);
+  return p === null || p.state === 'Z' || p.state === 'X';
+}
+
+/** Every process, read synchronously in batches (a stat read costs microseconds; the async
+ * API would cost four thread-pool round trips per process) and yielding between batches. */
+export async function scanProcs(): Promise<ProcInfo[]> {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: ProcInfo[] = [];
+  let n = 0;
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const p = readProc(Number(name));
+    if (p) out.push(p);
+    if (++n % 256 === 0) await yieldLoop();
+  }
+  return out;
+}
+
+/** What belongs to `root`: its descendants, its process group and its session (a unit's main
+ * process leads both), and their descendants. Zombies, pid 1 and supd itself are left out. */
+export function membersOf(root: number, procs: ProcInfo[]): number[] {
+  const children = new Map<number, number[]>();
+  const seeds: number[] = [];
+  for (const p of procs) {
+    let list = children.get(p.ppid);
+    if (!list) children.set(p.ppid, (list = []));
+    list.push(p.pid);
+    if (p.pid === root || p.pgrp === root || p.session === root) seeds.push(p.pid);
+  }
+  const byPid = new Map(procs.map((p) => [p.pid, p]));
+  const seen = new Set<number>();
+  const stack = [...seeds];
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    for (const c of children.get(pid) ?? []) stack.push(c);
+  }
+  const out: number[] = [];
+  for (const pid of seen) {
+    const p = byPid.get(pid);
+    if (!p || p.state === 'Z' || p.state === 'X' || pid === 1 || pid === process.pid) continue;
+    out.push(pid);
+  }
+  return out;
+}
+
+/** Sends `signal` to a process group, falling back to the single process when `pid` leads
+ * no group. Returns false when neither exists (or may not be signalled). */
+export function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** True when no process of group `pgid` can still run (none left, or only zombies). */
+export function groupEmpty(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return true;
+  }
+  return false;
+}
+
+/** SIGKILLs `root`, its group, its session and all their descendants, rescanning until a
+ * scan finds nothing alive (a process may fork while we kill). Resolves with the pids still
+ * alive at `timeoutMs` (empty when all are gone); processes stuck in uninterruptible sleep
+ * are the only ones that can outlive SIGKILL for long. */
+export async function killTree(root: number, timeoutMs = 5000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  signalGroup(root, 'SIGKILL');
+  for (;;) {
+    const targets = membersOf(root, await scanProcs());
+    if (targets.length === 0) return [];
+    for (const pid of targets) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    let delay = 1;
+    let alive = targets;
+    while (alive.length > 0) {
+      if (Date.now() >= deadline) return alive;
+      await sleep(delay);
+      delay = Math.min(delay * 2, 50);
+      alive = alive.filter((pid) => !isGone(pid));
+    }
+  }
+}

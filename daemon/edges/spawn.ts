@@ -1,0 +1,266 @@
+// Spawns units' main processes, each leading its own process group and session, with stdout
+// and stderr captured by the log store; reports spawned, spawn failures and exits. When a main
+// process exits, what is left of its group is SIGKILLed before the exit is reported, so a
+// respawn never runs beside a leftover (systemd's KillMode=control-group, by process group).
+import { spawn as spawnChild, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolveIds, type IdFiles } from './ids.js';
+import type { LogStore } from './logs.js';
+import { createNet, type Net } from './net.js';
+import { groupEmpty, killTree, signalGroup } from './proctree.js';
+
+export interface SpawnRequest {
+  unit: string;
+  /** The spawn generation, echoed back so the core can ignore stale reports. */
+  gen: number;
+  argv: string[];
+  cwd: string | null;
+  /** The complete environment (HOME, USER, LOGNAME and SHELL are added for `user` if absent). */
+  env: Record<string, string>;
+  /** Names or numeric ids; honoured only when supd runs as root. */
+  user?: string | null;
+  group?: string | null;
+  umask?: number | null;
+  /** Ports that must have no listener before the spawn. */
+  ports: number[];
+  portWaitMs: number;
+}
+
+export interface SpawnHooks {
+  onSpawned(unit: string, gen: number, pid: number): void;
+  onSpawnFailed(unit: string, gen: number, message: string): void;
+  onExited(unit: string, gen: number, pid: number, code: number | null, signal: string | null): void;
+  /** Something worth logging that changes no state (a leftover that outlived SIGKILL). */
+  onWarning?(unit: string, message: string): void;
+}
+
+export interface Spawner {
+  /** Never throws and never calls a hook synchronously. */
+  spawn(req: SpawnRequest): void;
+  /** To the process group -pid, else to pid; false when neither exists. */
+  signal(pid: number, signal: NodeJS.Signals): boolean;
+  /** SIGKILLs the group, the session and every descendant; resolves when none can run. */
+  killTree(pid: number): Promise<void>;
+  /** Main processes whose exit has not been reported yet. */
+  running(): number[];
+}
+
+export interface SpawnerOptions {
+  net?: Net;
+  /** Defaults to whether supd runs as root. */
+  honourIds?: boolean;
+  idFiles?: IdFiles;
+  /** How often a waiting spawn re-reads the listening ports. */
+  portPollMs?: number;
+  /** How long leftovers get to die after SIGKILL before the exit is reported anyway. */
+  leftoverTimeoutMs?: number;
+}
+
+type LogSink = Pick<LogStore, 'attach'>;
+
+export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOptions = {}): Spawner {
+  const net = opts.net ?? createNet();
+  const honourIds = opts.honourIds ?? process.getuid?.() === 0;
+  const live = new Map<number, string>();
+  const ports = createPortGate(net, opts.portPollMs ?? 20);
+  const leftoverTimeoutMs = opts.leftoverTimeoutMs ?? 5000;
+
+  const call = (unit: string, what: string, fn: () => void): void => {
+    try {
+      fn();
+    } catch (e) {
+      warn(unit, `${what} hook threw: ${(e as Error).message}`);
+    }
+  };
+  const warn = (unit: string, message: string): void => {
+    try {
+      hooks.onWarning?.(unit, message);
+    } catch {
+      // nothing sensible left to do
+    }
+  };
+  const fail = (req: SpawnRequest, message: string): void =>
+    call(req.unit, 'onSpawnFailed', () => hooks.onSpawnFailed(req.unit, req.gen, message));
+
+  function launch(req: SpawnRequest): void {
+    try {
+      start(req);
+    } catch (e) {
+      fail(req, `cannot spawn: ${(e as Error).message}`);
+    }
+  }
+
+  function start(req: SpawnRequest): void {
+    const prepared = prepare(req, honourIds, opts.idFiles);
+    if (typeof prepared === 'string') return fail(req, prepared);
+    const [file, args, options] = prepared;
+    let child;
+    try {
+      child = spawnChild(file, args, options);
+    } catch (e) {
+      return fail(req, describeSpawnError(req, e));
+    }
+    const pid = child.pid;
+    if (pid === undefined) {
+      // Node reports the reason (ENOENT, EACCES, …) in the 'error' event that follows.
+      child.once('error', (e) => fail(req, describeSpawnError(req, e)));
+      return;
+    }
+    live.set(pid, req.unit);
+    child.on('error', (e) => warn(req.unit, `process ${pid}: ${e.message}`));
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      try {
+        logs.attach(req.unit, stream);
+      } catch (e) {
+        warn(req.unit, `output not captured: ${(e as Error).message}`);
+        stream.resume(); // unread, a full pipe would block the child
+      }
+    }
+    child.once('spawn', () => call(req.unit, 'onSpawned', () => hooks.onSpawned(req.unit, req.gen, pid)));
+    child.once('exit', (code, signal) => {
+      const report = (): void => {
+        live.delete(pid);
+        call(req.unit, 'onExited', () => hooks.onExited(req.unit, req.gen, pid, code, signal));
+      };
+      // The common case costs one kill(-pid, 0): nothing left, report at once.
+      if (groupEmpty(pid)) return report();
+      signalGroup(pid, 'SIGKILL');
+      killTree(pid, leftoverTimeoutMs).then(
+        (left) => {
+          if (left.length > 0) warn(req.unit, `processes ${left.join(', ')} survived SIGKILL after ${pid} exited`);
+          report();
+        },
+        (e: unknown) => {
+          warn(req.unit, `cleaning up after ${pid}: ${(e as Error).message}`);
+          report();
+        },
+      );
+    });
+  }
+
+  return {
+    spawn(req) {
+      if (req.ports.length === 0) {
+        // Deferred so no hook runs inside the caller's dispatch.
+        process.nextTick(() => launch(req));
+        return;
+      }
+      ports.whenFree(req.ports, req.portWaitMs, (busy) => {
+        if (busy === null) launch(req);
+        else fail(req, `port ${busy} still in use after ${formatMs(req.portWaitMs)}`);
+      });
+    },
+    signal: (pid, signal) => signalGroup(pid, signal),
+    async killTree(pid) {
+      const left = await killTree(pid);
+      if (left.length > 0) warn(live.get(pid) ?? String(pid), `processes ${left.join(', ')} survived SIGKILL`);
+    },
+    running: () => [...live.keys()],
+  };
+}
+
+/** argv and options for child_process.spawn, or the reason the request cannot run. */
+function prepare(req: SpawnRequest, honourIds: boolean, idFiles: IdFiles | undefined): [string, string[], SpawnOptions] | string {
+  if (req.argv.length === 0 || req.argv[0] === '') return 'empty command';
+  let argv = req.argv;
+  const env = { ...req.env };
+  const options: SpawnOptions = { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] };
+  if (req.cwd !== null) options.cwd = req.cwd;
+  if (honourIds && ((req.user ?? null) !== null || (req.group ?? null) !== null)) {
+    try {
+      const ids = resolveIds(req.user ?? null, req.group ?? null, idFiles);
+      if (ids.uid !== null) options.uid = ids.uid;
+      if (ids.gid !== null) options.gid = ids.gid;
+      if (ids.account) {
+        env['HOME'] ??= ids.account.home;
+        env['USER'] ??= ids.account.name;
+        env['LOGNAME'] ??= ids.account.name;
+        env['SHELL'] ??= ids.account.shell;
+      }
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  if (req.umask !== null && req.umask !== undefined) {
+    // Node cannot set a child's umask. process.umask() around spawn would change it for the
+    // whole daemon, including libuv's thread pool creating log files at that moment; a shell
+    // that sets it and then execs the command keeps the same pid and touches nothing else.
+    const mask = req.umask.toString(8).padStart(4, '0');
+    argv = ['/bin/sh', '-c', `umask ${mask} && exec "$@"`, 'sh', ...argv];
+  }
+  return [argv[0] as string, argv.slice(1), options];
+}
+
+function describeSpawnError(req: SpawnRequest, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const cmd = req.argv[0] ?? '';
+  if (req.cwd !== null && (err.code === 'ENOENT' || err.code === 'ENOTDIR') && !existsSync(req.cwd)) {
+    return `cwd ${req.cwd} does not exist`;
+  }
+  if (err.code === 'ENOENT') return `command not found: ${cmd}`;
+  if (err.code === 'EACCES') return `permission denied: ${cmd}`;
+  return `cannot spawn ${cmd}: ${err.message}`;
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** One poller for every spawn waiting on its ports: however many units restart at once, the
+ * port tables are read once per tick. `done(null)` when all are free, else the busy port. */
+function createPortGate(net: Net, pollMs: number) {
+  interface Wait {
+    ports: number[];
+    deadline: number;
+    done: (busy: number | null) => void;
+  }
+  const waits = new Set<Wait>();
+  let checking = false;
+  let again = false;
+  let timer: NodeJS.Timeout | null = null;
+
+  async function check(): Promise<void> {
+    if (checking) {
+      again = true;
+      return;
+    }
+    checking = true;
+    timer = null;
+    let listening: Set<number> | null = null;
+    try {
+      listening = await net.listeningPorts();
+    } catch {
+      // An unreadable table tells nothing; the deadline still bounds the wait.
+    }
+    const now = Date.now();
+    for (const w of [...waits]) {
+      const busy = listening === null ? w.ports[0] : w.ports.find((p) => listening.has(p));
+      if (busy === undefined) {
+        waits.delete(w);
+        w.done(null);
+      } else if (now >= w.deadline) {
+        waits.delete(w);
+        w.done(busy);
+      }
+    }
+    checking = false;
+    if (again) {
+      again = false;
+      void check();
+    } else if (waits.size > 0 && timer === null) {
+      timer = setTimeout(() => void check(), pollMs);
+    }
+  }
+
+  return {
+    whenFree(ports: number[], waitMs: number, done: (busy: number | null) => void): void {
+      waits.add({ ports, deadline: Date.now() + waitMs, done });
+      if (timer !== null) {
+        clearTimeout(timer);
+        timer = null;
+      }
+      void check();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// Watches absolute globs (unit files, masters' metadata) with chokidar, which has no globs of its
+// own since v4: each glob's static base directory is watched and events are filtered with
+// picomatch. Raw add/change/unlink paths are reported; debouncing is the core's job.
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import picomatch from 'picomatch';
+
+export interface GlobWatch {
+  close(): Promise<void>;
+}
+
+export interface WatchOptions {
+  onError?: (message: string) => void;
+}
+
+/** Paths that change within one turn of the event loop are reported together. */
+export function watchGlobs(globs: string[], onChange: (paths: string[]) => void, opts: WatchOptions = {}): GlobWatch {
+  const matchers: ((p: string) => boolean)[] = [];
+  const bases = new Map<string, number | undefined>(); // base dir -> depth (undefined: unlimited)
+  for (const glob of globs) {
+    const { base, depth } = staticBase(glob);
+    matchers.push(picomatch(glob, { dot: true }));
+    if (!bases.has(base)) bases.set(base, depth);
+    else {
+      const prev = bases.get(base);
+      bases.set(base, prev === undefined || depth === undefined ? undefined : Math.max(prev, depth));
+    }
+  }
+  const watchers: FSWatcher[] = [];
+  let pending = new Set<string>();
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    const paths = [...pending];
+    pending = new Set();
+    try {
+      onChange(paths);
+    } catch (e) {
+      opts.onError?.(`watch callback: ${(e as Error).message}`);
+    }
+  };
+  const onEvent = (p: string): void => {
+    const abs = path.resolve(p);
+    if (!matchers.some((m) => m(abs))) return;
+    pending.add(abs);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+  for (const [base, depth] of bases) {
+    const w = watch(base, { ignoreInitial: true, ...(depth === undefined ? {} : { depth }) });
+    w.on('add', onEvent).on('change', onEvent).on('unlink', onEvent);
+    w.on('error', (e) => opts.onError?.(`watching ${base}: ${(e as Error).message}`));
+    watchers.push(w);
+  }
+  return {
+    async close() {
+      await Promise.all(watchers.map((w) => w.close()));
+    },
+  };
+}
+
+/** The directory to watch for a glob, and how deep below it matches can lie (chokidar's
+ * `depth` counts levels below the watched directory; a `**` needs them all). */
+export function staticBase(glob: string): { base: string; depth: number | undefined } {
+  const scan = picomatch.scan(glob);
+  if (!scan.isGlob) return { base: path.dirname(glob), depth: 0 };
+  const base = scan.base === '' ? '/' : scan.base;
+  if (scan.glob.includes('**')) return { base, depth: undefined };
+  return { base, depth: scan.glob.split('/').length - 1 };
+}
