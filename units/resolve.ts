@@ -84,11 +84,14 @@ function fromLayer(raw: Record<string, unknown>, layer: Layer): Merged {
   return m;
 }
 
-/** `over` wins; env, vars and ports merge entry by entry; `extends` and `instances` never pass down. */
-function mergeOver(under: Merged, over: Merged): Merged {
+/**
+ * `over` wins; env, vars and ports merge entry by entry. An extended unit's own `extends` does not
+ * pass down; a template's does, to its instances.
+ */
+function mergeOver(under: Merged, over: Merged, kind: 'extends' | 'instance'): Merged {
   const m: Merged = { values: {}, origin: new Map(), mapOrigin: new Map() };
   for (const [key, value] of Object.entries(under.values)) {
-    if (NOT_INHERITED.has(key)) continue;
+    if (kind === 'extends' && NOT_INHERITED.has(key)) continue;
     m.values[key] = value;
     m.origin.set(key, under.origin.get(key) as Layer);
     const mo = under.mapOrigin.get(key);
@@ -149,7 +152,7 @@ function entriesOf(f: ValidFile): Entry[] {
     file: f.file,
     template: id.name,
     instance,
-    own: mergeOver(own, fromLayer(entry ?? {}, { positions: f.positions, base: ['instances', instance] })),
+    own: mergeOver(own, fromLayer(entry ?? {}, { positions: f.positions, base: ['instances', instance] }), 'instance'),
     namePos: f.positions.key(['instances', instance]),
   }));
 }
@@ -187,7 +190,7 @@ export function resolveUnits(files: readonly ValidFile[], opts: ResolveOptions):
         }
       } else {
         const below = merged(base, inProgress);
-        if (below !== null) result = mergeOver(below, entry.own);
+        if (below !== null) result = mergeOver(below, entry.own, 'extends');
       }
     }
     memo.set(entry.name, result);
@@ -227,7 +230,7 @@ function mergeDuplicate(
   if (typeof target !== 'string') return entry.own;
   const base = byName.get(target);
   const below = base && base !== entry ? merged(base, []) : null;
-  return below ? mergeOver(below, entry.own) : entry.own;
+  return below ? mergeOver(below, entry.own, 'extends') : entry.own;
 }
 
 /** Substitutes every string: vars first, then ports (numbers), then the rest; lb hooks also get ${port}. */
