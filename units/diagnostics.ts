@@ -1,6 +1,5 @@
 // The diagnostic codes of unit files and small builders shared by the pipeline's stages,
 // so every stage words "no such unit" and friends the same way.
-import { closest } from './schema.js';
 import type { Diagnostic, Position } from './types.js';
 
 export const DiagnosticCodes = {
@@ -35,12 +34,21 @@ export function warning(code: DiagnosticCode, message: string, pos: Position, un
     : { severity: 'warning', code, message, pos, unit };
 }
 
-/** `no such unit (known: a, c)`, or with many units, the likeliest typo. */
-export function noSuchUnit(name: string, known: readonly string[]): string {
-  if (known.length === 0) return 'no such unit (no units are defined)';
-  if (known.length <= 10) return `no such unit (known: ${[...known].sort().join(', ')})`;
-  const hint = closest(name, known);
-  return hint === null ? `no such unit (${known.length} units are defined)` : `no such unit (did you mean "${hint}"?)`;
+const MAX_SUGGESTIONS = 20;
+
+/**
+ * Words `no such unit (known: a, c)`, or with many units the likeliest typo. Suggestions cost an
+ * edit distance per known unit, so one namer makes at most MAX_SUGGESTIONS of them.
+ */
+export function unknownUnitNamer(known: readonly string[]): (name: string) => string {
+  const sorted = [...known].sort();
+  let budget = MAX_SUGGESTIONS;
+  return (name) => {
+    if (sorted.length === 0) return 'no such unit (no units are defined)';
+    if (sorted.length <= 10) return `no such unit (known: ${sorted.join(', ')})`;
+    const hint = budget-- > 0 ? closest(name, sorted) : null;
+    return hint === null ? `no such unit (${sorted.length} units are defined)` : `no such unit (did you mean "${hint}"?)`;
+  };
 }
 
 /** Orders diagnostics by file, line and column; those in no file come first. */
@@ -54,4 +62,32 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
       return pa.file < pb.file ? -1 : pa.file > pb.file ? 1 : pa.line - pb.line || pa.col - pb.col || a.i - b.i;
     })
     .map(({ d }) => d);
+}
+
+/** The candidate nearest to `word` by edit distance, if it is a plausible typo. */
+export function closest(word: string, candidates: Iterable<string>): string | null {
+  let best: string | null = null;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const c of candidates) {
+    if (Math.abs(c.length - word.length) >= bestDistance) continue;
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
 }

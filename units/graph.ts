@@ -9,6 +9,7 @@ export class UnitGraph {
   private readonly requiresOf = new Map<string, string[]>();
   private readonly afterMap = new Map<string, string[]>();
   private readonly dependentsOf = new Map<string, string[]>();
+  private readonly afterDependentsOf = new Map<string, string[]>();
   private readonly groupMembers = new Map<string, string[]>();
   private readonly followersOf = new Map<string, string[]>();
 
@@ -23,8 +24,10 @@ export class UnitGraph {
       // Edges to units outside the set are dropped: validation reports them.
       const req = unique(u.requires.flatMap((r) => (r.kind === 'unit' && this.index.has(r.name) ? [r.name] : [])));
       this.requiresOf.set(u.name, req);
-      this.afterMap.set(u.name, unique(u.after.filter((a) => this.index.has(a))));
+      const after = unique(u.after.filter((a) => this.index.has(a)));
+      this.afterMap.set(u.name, after);
       for (const r of req) push(this.dependentsOf, r, u.name);
+      for (const a of after) push(this.afterDependentsOf, a, u.name);
       for (const g of unique(u.groups)) push(this.groupMembers, g, u.name);
       if (u.follows !== null && this.index.has(u.follows)) push(this.followersOf, u.follows, u.name);
     }
@@ -59,6 +62,11 @@ export class UnitGraph {
 
   afterOf(name: string): string[] {
     return [...(this.afterMap.get(name) ?? [])];
+  }
+
+  /** Units that list this one in `after`. */
+  afterDependents(name: string): string[] {
+    return [...(this.afterDependentsOf.get(name) ?? [])];
   }
 
   /** Units whose `follows` names this master. */

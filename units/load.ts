@@ -67,6 +67,7 @@ export function loadFromSources(sources: readonly UnitSource[], opts: LoadOption
   }
   const resolved = resolveUnits(valid, { host, brokenNames });
   diagnostics.push(...resolved.diagnostics);
+  for (const name of resolved.failed) brokenNames.add(name);
   diagnostics.push(...validateUnits(resolved.units, { brokenNames }));
   const sorted = sortDiagnostics(diagnostics);
   const failed = sorted.some((d) => d.severity === 'error');

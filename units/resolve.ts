@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Report, SubstitutedUnit } from './convert.js';
 import { toPort, toUnitSpec } from './convert.js';
-import { DiagnosticCodes, error, noSuchUnit } from './diagnostics.js';
+import { DiagnosticCodes, error, unknownUnitNamer } from './diagnostics.js';
 import type { DiagnosticCode } from './diagnostics.js';
 import type { JsonPath, Positions } from './parse.js';
 import { formatPath, MERGED_MAPS, show } from './schema.js';
@@ -39,6 +39,8 @@ export interface ResolveOptions {
 export interface ResolveResult {
   units: ResolvedUnit[];
   diagnostics: Diagnostic[];
+  /** Units that could not be resolved (their errors are in diagnostics). */
+  failed: string[];
 }
 
 export type FileUnitName = { kind: 'unit'; name: string } | { kind: 'template'; name: string };
@@ -162,7 +164,7 @@ export function resolveUnits(files: readonly ValidFile[], opts: ResolveOptions):
   const entries = files.flatMap(entriesOf);
   const byName = new Map<string, Entry>();
   for (const e of entries) if (!byName.has(e.name)) byName.set(e.name, e);
-  const known = [...byName.keys(), ...(opts.brokenNames ?? [])];
+  const noSuchUnit = unknownUnitNamer([...byName.keys(), ...(opts.brokenNames ?? [])]);
   const memo = new Map<string, Merged | null>();
 
   const merged = (entry: Entry, chain: readonly string[]): Merged | null => {
@@ -185,7 +187,7 @@ export function resolveUnits(files: readonly ValidFile[], opts: ResolveOptions):
       if (base === undefined) {
         if (!opts.brokenNames?.has(target)) {
           diagnostics.push(
-            error(DiagnosticCodes.unknownUnit, `extends "${target}": ${noSuchUnit(target, known)}`, pos, entry.name),
+            error(DiagnosticCodes.unknownUnit, `extends "${target}": ${noSuchUnit(target)}`, pos, entry.name),
           );
         }
       } else {
@@ -198,17 +200,22 @@ export function resolveUnits(files: readonly ValidFile[], opts: ResolveOptions):
   };
 
   const units: ResolvedUnit[] = [];
+  const failed: string[] = [];
   for (const entry of entries) {
     // A second unit of the same name is resolved on its own so the duplicate check can point at it.
     const m = byName.get(entry.name) === entry ? merged(entry, []) : mergeDuplicate(entry, merged, byName);
-    if (m === null) continue;
+    if (m === null) {
+      failed.push(entry.name);
+      continue;
+    }
     const locate = locatorFor(m, entry.namePos);
     const within = withinFor(m, entry.namePos);
     let ok = true;
     const push = (message: string, code: DiagnosticCode, pos: Position): void => {
       ok = false;
       // A value written in a template or an extended unit serves several units: say which one.
-      const who = entry.instance !== null || pos.file !== entry.file ? `${entry.name}: ` : '';
+      const shared = entry.instance !== null || pos.file !== entry.file;
+      const who = shared && pos !== entry.namePos ? `${entry.name}: ` : '';
       diagnostics.push(error(code, who + message, pos, entry.name));
     };
     const report: Report = (p, message, code = DiagnosticCodes.badValue, at = 'value') => push(message, code, locate(p, at));
@@ -217,8 +224,9 @@ export function resolveUnits(files: readonly ValidFile[], opts: ResolveOptions):
     const values = substituteUnit(m.values, entry, opts.host, report, reportIn);
     const spec = toUnitSpec(values, entry, report);
     if (spec !== null && ok) units.push({ spec, locate, namePos: entry.namePos });
+    else failed.push(entry.name);
   }
-  return { units, diagnostics };
+  return { units, diagnostics, failed };
 }
 
 function mergeDuplicate(
@@ -233,9 +241,9 @@ function mergeDuplicate(
   return below ? mergeOver(below, entry.own, 'extends') : entry.own;
 }
 
-/** Substitutes every string: vars first, then ports (numbers), then the rest; lb hooks also get ${port}. */
 type ReportIn = (p: JsonPath, text: string, index: number, message: string) => void;
 
+/** Substitutes every string: vars first, then ports (numbers), then the rest; lb hooks also get ${port}. */
 function substituteUnit(
   values: Record<string, unknown>,
   entry: Entry,

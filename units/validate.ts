@@ -1,7 +1,7 @@
 // Checks of unit files: one file against the schema and the template rules, then the resolved set
 // as a whole (unknown targets, cycles, duplicates, ports, group names). Never throws.
 import path from 'node:path';
-import { DiagnosticCodes, error, noSuchUnit, warning } from './diagnostics.js';
+import { DiagnosticCodes, error, unknownUnitNamer, warning } from './diagnostics.js';
 import { UnitGraph } from './graph.js';
 import type { ParsedFile } from './parse.js';
 import { fileUnitName } from './resolve.js';
@@ -97,12 +97,12 @@ export function validateUnits(units: readonly ResolvedUnit[], opts: ValidateUnit
     );
   }
   const unique = [...first.values()];
-  const known = [...first.keys(), ...(opts.brokenNames ?? [])];
+  const noSuchUnit = unknownUnitNamer([...first.keys(), ...(opts.brokenNames ?? [])]);
   const exists = (name: string): boolean => first.has(name) || (opts.brokenNames?.has(name) ?? false);
   const groupNames = new Set(unique.flatMap((u) => u.spec.groups));
   const unknown = (u: ResolvedUnit, key: string, name: string, pos: Position): void => {
     const hint = groupNames.has(name) ? ` ("${name}" is a group; ${key} takes unit names)` : '';
-    out.push(error(DiagnosticCodes.unknownUnit, `${key} "${name}": ${noSuchUnit(name, known)}${hint}`, pos, u.spec.name));
+    out.push(error(DiagnosticCodes.unknownUnit, `${key} "${name}": ${noSuchUnit(name)}${hint}`, pos, u.spec.name));
   };
 
   const ports = new Map<number, { unit: string; name: string }>();
@@ -131,7 +131,11 @@ export function validateUnits(units: readonly ResolvedUnit[], opts: ValidateUnit
       }
     }
     spec.groups.forEach((g, i) => {
-      if (exists(g)) {
+      if (RESERVED.has(g)) {
+        out.push(
+          error(DiagnosticCodes.groupName, `groups: "${g}" is reserved (it means every unit)`, locate(['groups', i]), spec.name),
+        );
+      } else if (exists(g)) {
         out.push(
           error(
             DiagnosticCodes.groupName,

@@ -27,6 +27,7 @@ t.test('direct requirements, dependents and after', async (t) => {
   t.same(g.dependents('proxy'), ['storage_1', 'storage_2']);
   t.same(g.dependents('monitor'), []);
   t.same(g.afterOf('monitor'), ['proxy']);
+  t.same(g.afterDependents('proxy'), ['monitor']);
   t.same(g.requirements('nope'), []);
 });
 

@@ -158,6 +158,11 @@ t.test('an unknown variable in a template is reported once per instance that lac
   t.same(messages(r), ['units/aux@.yaml:1:14: aux_2: command: unknown variable ${vars.heap} (no vars are defined)']);
 });
 
+t.test('an instance without a command is named at its key', async (t) => {
+  const r = load({ 'w@.yaml': lines('description: no command', 'instances:', '  w_1: {}') });
+  t.same(messages(r), ['units/w@.yaml:3:3: instance "w_1" has no command']);
+});
+
 t.test('$${ writes a literal ${ for the shell', async (t) => {
   const r = load({ 'a.yaml': lines('command: run --home $${HOME} --u ${unit}') });
   t.same(messages(r), []);

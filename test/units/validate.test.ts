@@ -99,6 +99,8 @@ t.test('a group name equal to a unit name is an error at the group', async (t) =
   });
   t.same(messages(r), ['units/api.yaml:2:17: groups: "web" is also a unit name; a group name must not equal a unit name']);
   t.equal(r.diagnostics[0]?.code, 'SUPD_UNIT_GROUP_NAME');
+  const all = load({ 'api.yaml': lines('command: api', 'groups:', '  - all') });
+  t.same(messages(all), ['units/api.yaml:3:5: groups: "all" is reserved (it means every unit)']);
 });
 
 t.test('following a unit without metadata is a warning; units still load', async (t) => {
@@ -113,6 +115,19 @@ t.test('a broken file does not cause follow-on unknown-unit errors', async (t) =
     'b.yaml': lines('command: b', 'requires: [a]', 'extends: a'),
   });
   t.same(messages(r), ['units/a.yaml:2:12: autostart: expected true or false, got "maybe"']);
+});
+
+t.test('a unit that fails to resolve is not reported again as unknown', async (t) => {
+  const r = load({
+    'b.yaml': lines('extends: nope'),
+    'c.yaml': lines('command: c', 'requires: [b]'),
+    'w@.yaml': lines('command: w ${vars.x}', 'instances:', '  w_1: {}'),
+    'd.yaml': lines('command: d', 'after: [w_1]'),
+  });
+  t.same(messages(r), [
+    'units/b.yaml:1:10: extends "nope": no such unit (known: b, c, d, w_1)',
+    'units/w@.yaml:1:12: w_1: command: unknown variable ${vars.x} (no vars are defined)',
+  ]);
 });
 
 t.test('errors in several files are all reported, in file and line order', async (t) => {
