@@ -156,11 +156,11 @@ function record(
       const keyRange = rangeOf(item.key);
       const ck = pathKey(child);
       if (keyRange !== null && (overwrite || !table.keys.has(ck))) table.keys.set(ck, at(keyRange));
-      // `key:` with no value: point at the key.
-      if (item.value === null && keyRange !== null && (overwrite || !table.values.has(ck))) {
+      record(doc, item.value, child, rec, overwrite, visiting);
+      // `key:` with no value: point at the key rather than at the end of its line.
+      if (isEmpty(item.value) && keyRange !== null && (overwrite || !table.values.has(ck))) {
         table.values.set(ck, at(keyRange));
       }
-      record(doc, item.value, child, rec, overwrite, visiting);
     }
   } else if (isSeq(target)) {
     target.items.forEach((item, i) => record(doc, item, [...path, i], rec, overwrite, visiting));
@@ -192,6 +192,11 @@ function recordMerge(
       }
     }
   }
+}
+
+function isEmpty(node: unknown): boolean {
+  if (node === null || node === undefined) return true;
+  return isScalar(node) && node.value === null && node.range !== undefined && node.range !== null && node.range[0] === node.range[1];
 }
 
 function isMergeKey(keyValue: unknown): boolean {

@@ -35,6 +35,17 @@ t.test('a value of the wrong type is reported at the value', async (t) => {
   ]);
 });
 
+t.test('a key written without a value is reported at the key', async (t) => {
+  const r = load({ 'a.yaml': lines('command: a', 'ready:', 'autostart: true') });
+  t.same(messages(r), [
+    'units/a.yaml:2:1: ready: expected a map with one of tcp, http, exec, log, and timeout, interval, grace, got nothing',
+  ]);
+});
+
+t.test('a unit file must be a map', async (t) => {
+  t.same(messages(load({ 'a.yaml': lines('- command: a') })), ['units/a.yaml:1:1: unit file: expected a map of unit keys, got a list']);
+});
+
 t.test('a command must be a string or a list of strings', async (t) => {
   const r = load({ 'a.yaml': lines('command: [java, 5]', 'stop:', '  command: {a: 1}') });
   t.same(messages(r), [
