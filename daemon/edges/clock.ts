@@ -14,22 +14,37 @@ export interface ClockOptions {
   /** Keep the event loop alive while a wake-up is pending (default false: the daemon's
    * sockets and children keep it alive; tests then exit without stopping the clock). */
   ref?: boolean;
+  /** Injected time and timers, for tests. */
+  timers?: ClockTimers;
 }
+
+export interface ClockTimers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): { unref?(): unknown };
+  clearTimeout(handle: { unref?(): unknown }): void;
+}
+
+const realTimers: ClockTimers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 // setTimeout treats anything above 2^31-1 ms as 1 ms; longer waits are made in steps.
 const MAX_DELAY = 2 ** 31 - 1;
 
 export function createClock(onWake: (now: number) => void, opts: ClockOptions = {}): Clock {
-  let timer: NodeJS.Timeout | null = null;
+  const timers = opts.timers ?? realTimers;
+  let timer: { unref?(): unknown } | null = null;
   let armedFor: number | null = null;
   let stopped = false;
-  const now = (): number => Date.now();
+  const now = (): number => timers.now();
 
   const arm = (due: number): void => {
-    if (timer !== null) clearTimeout(timer);
+    if (timer !== null) timers.clearTimeout(timer);
     armedFor = due;
-    timer = setTimeout(fire, Math.min(Math.max(0, due - now()), MAX_DELAY));
-    if (opts.ref !== true) timer.unref();
+    timer = timers.setTimeout(fire, Math.min(Math.max(0, due - now()), MAX_DELAY));
+    if (opts.ref !== true) timer.unref?.();
   };
 
   function fire(): void {
@@ -56,7 +71,7 @@ export function createClock(onWake: (now: number) => void, opts: ClockOptions = 
     wakeAt(due) {
       if (stopped) return;
       if (due === null) {
-        if (timer !== null) clearTimeout(timer);
+        if (timer !== null) timers.clearTimeout(timer);
         timer = null;
         armedFor = null;
         return;
@@ -66,7 +81,7 @@ export function createClock(onWake: (now: number) => void, opts: ClockOptions = 
     },
     stop() {
       stopped = true;
-      if (timer !== null) clearTimeout(timer);
+      if (timer !== null) timers.clearTimeout(timer);
       timer = null;
       armedFor = null;
     },

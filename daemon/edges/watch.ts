@@ -6,6 +6,8 @@ import { watch, type FSWatcher } from 'chokidar';
 import picomatch from 'picomatch';
 
 export interface GlobWatch {
+  /** Resolves once the initial scan is done: changes after it are reported. */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export function watchGlobs(globs: string[], onChange: (paths: string[]) => void,
     watchers.push(w);
   }
   return {
+    ready: Promise.all(watchers.map((w) => new Promise<void>((r) => w.once('ready', () => r())))).then(() => {}),
     async close() {
       await Promise.all(watchers.map((w) => w.close()));
     },
