@@ -14,7 +14,7 @@ export interface CommandResult {
   code: number | null;
   signal: string | null;
   timedOut: boolean;
-  /** The last 4 KB of stdout and stderr, as written. */
+  /** The last 4 KB of stdout and stderr, as written (or `error` when it could not run). */
   output: string;
   /** Why the command could not run at all (not found, bad cwd), else null. */
   error: string | null;
@@ -41,7 +41,8 @@ const OUTPUT_MAX = 4096;
  * whatever it left running is killed too, so a hook cannot leave strays behind. */
 export function runCommand(argv: string[], opts: CommandOptions): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const done = (r: Omit<CommandResult, 'output'>): void => resolve({ ...r, output: out.text() });
+    // A command that could not run says why in its output too, where callers already look.
+    const done = (r: Omit<CommandResult, 'output'>): void => resolve({ ...r, output: r.error ?? out.text() });
     const out = createTailBuffer(OUTPUT_MAX);
     const [cmd, ...args] = argv;
     if (cmd === undefined || cmd === '') return done({ code: null, signal: null, timedOut: false, error: 'empty command' });

@@ -1,0 +1,58 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { staticBase, watchGlobs } from '../../daemon/edges/watch.js';
+import { waitFor } from './helpers.js';
+
+t.test('a file written under a glob is reported; others are not', async (t) => {
+  const dir = t.testdir({ meta: { 'old.json': '{}' } });
+  const seen: string[][] = [];
+  const w = watchGlobs([path.join(dir, 'meta', '*.json')], (paths) => seen.push(paths));
+  t.teardown(() => w.close());
+  await w.ready;
+  writeFileSync(path.join(dir, 'meta', 'notes.txt'), 'not metadata');
+  writeFileSync(path.join(dir, 'meta', 'new.json'), '{"v":1}');
+  await waitFor(() => seen.flat().includes(path.join(dir, 'meta', 'new.json')), 'the new file');
+  t.notOk(seen.flat().includes(path.join(dir, 'meta', 'notes.txt')), 'a non-matching file is not reported');
+  t.notOk(seen.flat().includes(path.join(dir, 'meta', 'old.json')), 'files already there are not reported');
+});
+
+t.test('changes deep under a ** glob are reported, as is a removal', async (t) => {
+  const dir = t.testdir({ data: { a: { b: { 'x.meta': 'v1' } } } });
+  const file = path.join(dir, 'data', 'a', 'b', 'x.meta');
+  const seen: string[] = [];
+  const w = watchGlobs([path.join(dir, 'data', '**', '*.meta')], (paths) => seen.push(...paths));
+  t.teardown(() => w.close());
+  await w.ready;
+  writeFileSync(file, 'v2');
+  await waitFor(() => seen.includes(file), 'the change');
+  seen.length = 0;
+  mkdirSync(path.join(dir, 'data', 'c'));
+  const added = path.join(dir, 'data', 'c', 'y.meta');
+  writeFileSync(added, 'v1');
+  await waitFor(() => seen.includes(added), 'the file in a new directory');
+  const { rmSync } = await import('node:fs');
+  rmSync(file);
+  await waitFor(() => seen.filter((p) => p === file).length > 0, 'the removal');
+  t.pass('all reported');
+});
+
+t.test('a plain path (no glob) is watched through its directory', async (t) => {
+  const dir = t.testdir({ 'master.conf': 'a' });
+  const file = path.join(dir, 'master.conf');
+  const seen: string[] = [];
+  const w = watchGlobs([file], (paths) => seen.push(...paths));
+  t.teardown(() => w.close());
+  await w.ready;
+  writeFileSync(path.join(dir, 'other.conf'), 'b');
+  writeFileSync(file, 'c');
+  await waitFor(() => seen.includes(file), 'the change');
+  t.notOk(seen.includes(path.join(dir, 'other.conf')));
+});
+
+t.test('staticBase finds the directory and depth to watch', async (t) => {
+  t.same(staticBase('/srv/meta/*.json'), { base: '/srv/meta', depth: 0 });
+  t.same(staticBase('/srv/meta/*/v.json'), { base: '/srv/meta', depth: 1 });
+  t.same(staticBase('/srv/**/v.json'), { base: '/srv', depth: undefined });
+  t.same(staticBase('/srv/master.conf'), { base: '/srv', depth: 0 });
+});
