@@ -34,7 +34,8 @@ export interface LogStore {
    * stitched to the live data with nothing lost or doubled in between. */
   follow(unit: string, onData: (chunk: Buffer) => void, opts?: { lines?: number }): LogFollower;
   /** Calls `cb` once with the first match of `regex` in the output of the unit's current
-   * process (output since its streams were attached, then live); scans only while armed. */
+   * process: its first 16 KB (for a watch armed late), then what arrives while armed.
+   * Matching is per stream; ^ and $ anchor at lines (the `m` flag is added). */
   watchFor(unit: string, regex: RegExp, cb: (match: string) => void): LogWatch;
   /** Stops capturing the unit (its streams are left flowing, unread), flushes, closes the file. */
   close(unit: string): Promise<void>;

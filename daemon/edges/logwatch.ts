@@ -14,7 +14,10 @@ export interface Watcher {
 
 export function createWatcher(regex: RegExp): Watcher {
   // A global or sticky regex carries lastIndex from one exec to the next; the watch must not.
-  return { re: new RegExp(regex.source, regex.flags.replace(/[gy]/g, '')), done: false, state: new Map() };
+  // `m` makes ^ and $ anchor at lines: the text scanned holds as many lines as a chunk
+  // happens to, so without it `^ready` would match or not depending on how output was cut.
+  const flags = regex.flags.replace(/[gy]/g, '');
+  return { re: new RegExp(regex.source, flags.includes('m') ? flags : `${flags}m`), done: false, state: new Map() };
 }
 
 /** Feeds one chunk from `src`; returns the matched text the first time the regex matches. */

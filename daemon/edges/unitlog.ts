@@ -7,7 +7,10 @@ import { closeFd, fileSize, findCut, openFd, readTail, shiftFiles, splitAt, writ
 import type { LogFollower, LogStoreOptions, LogWatch } from './logs.js';
 import { createWatcher, scanChunk, type Watcher } from './logwatch.js';
 
-const RECENT_MAX = 64 * 1024; // output kept for a watch armed after the process began writing
+// The start of each process's output is kept (copied, so no large pipe buffer stays pinned)
+// for a `log:` watch armed after the process began writing: readiness lines come early, and
+// thousands of units must not each hold a rolling window.
+const EARLY_MAX = 16 * 1024;
 
 export class UnitLog {
   written = 0;
@@ -23,8 +26,8 @@ export class UnitLog {
   private readonly sources = new Map<Readable, () => void>();
   private readonly followers = new Set<(chunk: Buffer) => void>();
   private readonly watchers = new Set<{ w: Watcher; cb: (match: string) => void }>();
-  private recent: { src: Readable; chunk: Buffer }[] = [];
-  private recentBytes = 0;
+  private early: { src: Readable; chunk: Buffer }[] = [];
+  private earlyBytes = 0;
   private readonly exclusive: (() => Promise<void>)[] = [];
   private idle: (() => void)[] = [];
 
@@ -41,8 +44,8 @@ export class UnitLog {
     if (this.sources.has(stream)) return;
     // The first stream of a new process starts a new "current output" for watches.
     if (this.sources.size === 0) {
-      this.recent = [];
-      this.recentBytes = 0;
+      this.early = [];
+      this.earlyBytes = 0;
     }
     const onData = (chunk: Buffer | string): void => {
       this.push(stream, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
@@ -59,6 +62,10 @@ export class UnitLog {
       stream.off('close', onEnd);
       stream.off('error', onError);
       for (const { w } of this.watchers) w.state.delete(stream);
+      if (this.sources.size === 0) {
+        this.early = [];
+        this.earlyBytes = 0;
+      }
       // Once nothing writes, the writer closes the file (file descriptors only for live units).
       this.kick();
     };
@@ -75,10 +82,10 @@ export class UnitLog {
     this.queue.push(chunk);
     this.queued += chunk.length;
     if (this.watchers.size > 0) for (const w of this.watchers) this.scan(w, src, chunk);
-    this.recent.push({ src, chunk });
-    this.recentBytes += chunk.length;
-    while (this.recentBytes - (this.recent[0]?.chunk.length ?? 0) >= RECENT_MAX) {
-      this.recentBytes -= this.recent.shift()?.chunk.length ?? 0;
+    if (this.earlyBytes < EARLY_MAX) {
+      const part = Buffer.from(chunk.subarray(0, EARLY_MAX - this.earlyBytes));
+      this.early.push({ src, chunk: part });
+      this.earlyBytes += part.length;
     }
     if (!this.paused && this.queued >= this.hwm) {
       this.paused = true;
@@ -279,7 +286,7 @@ export class UnitLog {
     const w = createWatcher(regex);
     const entry = { w, cb };
     this.watchers.add(entry);
-    for (const { src, chunk } of this.recent) {
+    for (const { src, chunk } of this.early) {
       this.scan(entry, src, chunk);
       if (w.done) break;
     }

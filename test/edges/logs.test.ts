@@ -141,6 +141,17 @@ t.test('watchFor finds a match split across chunks', async (t) => {
   t.same(matches, ['ready on port 8080'], 'a watch fires once');
 });
 
+t.test('watchFor anchors ^ and $ at lines, however the output was cut', async (t) => {
+  const { logs } = store(t);
+  const s = new PassThrough();
+  logs.attach('anchors', s);
+  const matches: string[] = [];
+  logs.watchFor('anchors', /^Listening on \d+$/, (m) => matches.push(m));
+  s.write('booting\nnot Listening on 1\nListening on 2\nmore\n'); // one chunk, several lines
+  await waitFor(() => matches.length > 0, 'a match');
+  t.same(matches, ['Listening on 2']);
+});
+
 t.test('watchFor decodes UTF-8 split inside a character', async (t) => {
   const { logs } = store(t);
   const s = new PassThrough();
