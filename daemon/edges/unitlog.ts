@@ -243,7 +243,8 @@ export class UnitLog {
     } catch (e) {
       this.report(this.unit, `log capture: rotating ${this.path}: ${(e as Error).message}`);
     }
-    if (fd !== null) await closeFd(fd);
+    // Nothing waits on the close: the next write goes to a freshly opened file.
+    if (fd !== null) void closeFd(fd);
   }
 
   tail(lines: number): Promise<string> {
