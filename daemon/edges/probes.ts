@@ -10,26 +10,23 @@ export interface ProbeResult {
   message: string;
 }
 
+/** Where an exec check runs: the unit's environment and cwd (default: supd's own). */
+export interface ProbeContext {
+  env?: Record<string, string>;
+  cwd?: string | null;
+}
+
 export interface Prober {
-  check(check: Check, timeoutMs: number): Promise<ProbeResult>;
+  check(check: Check, timeoutMs: number, ctx?: ProbeContext): Promise<ProbeResult>;
   checkRequirement(req: Requirement, timeoutMs?: number): Promise<ProbeResult>;
 }
 
-export interface ProberOptions {
-  /** Environment for exec checks (default: supd's own). */
-  env?: Record<string, string>;
-}
-
-export function createProber(opts: ProberOptions = {}): Prober {
-  const env = opts.env ?? (process.env as Record<string, string>);
-  return {
-    check: (c, timeoutMs) => check(c, timeoutMs, env),
-    checkRequirement: (r, timeoutMs) => checkRequirement(r, timeoutMs, env),
-  };
+export function createProber(): Prober {
+  return { check, checkRequirement };
 }
 
 /** Never rejects. */
-export async function check(c: Check, timeoutMs: number, env: Record<string, string> = process.env as Record<string, string>): Promise<ProbeResult> {
+export async function check(c: Check, timeoutMs: number, ctx: ProbeContext = {}): Promise<ProbeResult> {
   switch (c.kind) {
     case 'tcp':
       return tcpCheck(c.host, c.port, timeoutMs);
@@ -38,7 +35,8 @@ export async function check(c: Check, timeoutMs: number, env: Record<string, str
       return { ok: r.status !== null && r.status >= 200 && r.status < 400, message: r.message };
     }
     case 'exec': {
-      const r = await runCommand(c.argv, { timeoutMs, env });
+      const env = ctx.env ?? (process.env as Record<string, string>);
+      const r = await runCommand(c.argv, { timeoutMs, env, cwd: ctx.cwd ?? null });
       if (r.error !== null) return { ok: false, message: r.error };
       if (r.timedOut) return { ok: false, message: `${c.argv.join(' ')}: no result within ${timeoutMs}ms` };
       const tail = lastLine(r.output);
@@ -53,12 +51,12 @@ export async function check(c: Check, timeoutMs: number, env: Record<string, str
 }
 
 /** Remote requirements only; a unit requirement is the core's business. Never rejects. */
-export function checkRequirement(r: Requirement, timeoutMs = 2000, env?: Record<string, string>): Promise<ProbeResult> {
+export function checkRequirement(r: Requirement, timeoutMs = 2000): Promise<ProbeResult> {
   switch (r.kind) {
     case 'tcp':
-      return check({ kind: 'tcp', host: r.host, port: r.port }, timeoutMs, env);
+      return check({ kind: 'tcp', host: r.host, port: r.port }, timeoutMs);
     case 'http':
-      return check({ kind: 'http', url: r.url }, timeoutMs, env);
+      return check({ kind: 'http', url: r.url }, timeoutMs);
     case 'unit':
       return Promise.resolve({ ok: false, message: `unit requirement ${r.name} is not a remote check` });
     default:

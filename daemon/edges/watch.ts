@@ -1,6 +1,7 @@
 // Watches absolute globs (unit files, masters' metadata) with chokidar, which has no globs of its
 // own since v4: each glob's static base directory is watched and events are filtered with
 // picomatch. Raw add/change/unlink paths are reported; debouncing is the core's job.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import picomatch from 'picomatch';
@@ -20,7 +21,7 @@ export function watchGlobs(globs: string[], onChange: (paths: string[]) => void,
   const matchers: ((p: string) => boolean)[] = [];
   const bases = new Map<string, number | undefined>(); // base dir -> depth (undefined: unlimited)
   for (const glob of globs) {
-    const { base, depth } = staticBase(glob);
+    const { base, depth } = nearestExisting(staticBase(glob));
     matchers.push(picomatch(glob, { dot: true }));
     if (!bases.has(base)) bases.set(base, depth);
     else {
@@ -62,6 +63,17 @@ export function watchGlobs(globs: string[], onChange: (paths: string[]) => void,
       await Promise.all(watchers.map((w) => w.close()));
     },
   };
+}
+
+/** chokidar misses files under a directory that does not exist yet, so the nearest existing
+ * ancestor is watched instead, deep enough to see the missing levels appear. */
+function nearestExisting(w: { base: string; depth: number | undefined }): { base: string; depth: number | undefined } {
+  let { base, depth } = w;
+  while (!existsSync(base) && path.dirname(base) !== base) {
+    base = path.dirname(base);
+    if (depth !== undefined) depth++;
+  }
+  return { base, depth };
 }
 
 /** The directory to watch for a glob, and how deep below it matches can lie (chokidar's

@@ -64,6 +64,12 @@ t.test('exec passes on exit 0 and reports the exit code otherwise', async (t) =>
   t.match((await check({ kind: 'exec', argv: ['/nonexistent/probe'] }, 2000)).message, 'command not found');
 });
 
+t.test("exec runs in the unit's environment and cwd when given", async (t) => {
+  const dir = t.testdir();
+  const r = await check({ kind: 'exec', argv: ['/bin/sh', '-c', 'test "$(pwd)" = "$WANT"'] }, 2000, { env: { WANT: dir }, cwd: dir });
+  t.equal(r.ok, true);
+});
+
 t.test('an exec check that outlasts its timeout fails and leaves no process behind', async (t) => {
   const reaper = createReaper();
   const tag = `probe-${process.pid}-${Date.now()}`;

@@ -56,3 +56,20 @@ t.test('staticBase finds the directory and depth to watch', async (t) => {
   t.same(staticBase('/srv/**/v.json'), { base: '/srv', depth: undefined });
   t.same(staticBase('/srv/master.conf'), { base: '/srv', depth: 0 });
 });
+
+t.test('a glob whose directory does not exist yet is watched once it appears', async (t) => {
+  const dir = t.testdir();
+  const seen: string[] = [];
+  const errors: string[] = [];
+  const w = watchGlobs([path.join(dir, 'later', '*.json')], (paths) => seen.push(...paths), { onError: (m) => errors.push(m) });
+  t.teardown(() => w.close());
+  await w.ready;
+  mkdirSync(path.join(dir, 'later'));
+  const file = path.join(dir, 'later', 'a.json');
+  // The directory's own appearance is not a match; write until the file's event arrives.
+  await waitFor(() => {
+    writeFileSync(file, String(Date.now()));
+    return seen.includes(file);
+  }, 'the file in the new directory');
+  t.same(errors, []);
+});
