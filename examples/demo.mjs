@@ -91,9 +91,14 @@ function pretty(line) {
   }
   if (typeof rec !== 'object' || rec === null) return line;
   const time = new Date(typeof rec.time === 'number' ? rec.time : Date.now()).toTimeString().slice(0, 8);
-  const { level, time: _t, pid: _p, hostname: _h, name: _n, msg, unit, ...rest } = rec;
-  const extra = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
-  return `${time} ${(LEVELS[level] ?? String(level)).padEnd(5)} ${unit ? `[${unit}] ` : ''}${msg ?? ''}${extra ? `  ${extra}` : ''}`;
+  const { level, time: _t, pid: _p, hostname: _h, name: _n, msg = '', unit, ...rest } = rec;
+  // Transition lines already say "unit: from → to: reason"; repeat only what the message lacks.
+  const extra = Object.entries(rest)
+    .filter(([, v]) => v !== null && !(typeof v === 'string' && msg.includes(v)))
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  const who = unit && !msg.startsWith(`${unit}:`) ? `[${unit}] ` : '';
+  return `${time} ${(LEVELS[level] ?? String(level)).padEnd(5)} ${who}${msg}${extra ? `  ${extra}` : ''}`;
 }
 readline.createInterface({ input: supd.stdout }).on('line', (line) => process.stdout.write(`${pretty(line)}\n`));
 

@@ -63,7 +63,7 @@ t.test('vdp: a master and two slaves from one template that extends it', async (
   t.same(vdp.safeStop?.waitConnections, [7101]);
   t.same(aux1.safeStop?.waitConnections, [7111]);
   t.same(aux1.safeStop?.command?.slice(-3), ['shutdown', '--port', '7112']);
-  t.same(aux1.stop.command?.slice(-4), ['shutdown', '--force', '--port', '7112']);
+  t.same(aux1.stop.command?.slice(-5), ['shutdown', '--force', '--if-running', '--port', '7112']);
   for (const u of units.values()) t.ok(fs.existsSync(path.join(dir, u.argv[1] ?? '')), `${u.name}: its program exists`);
 });
 

@@ -99,3 +99,10 @@ t.test('the control client fails clearly when nothing listens', async (t) => {
   t.equal((await ctl.exited).code, 1);
   t.match(ctl.stderr(), `cannot reach the control port 127.0.0.1:${port}`);
 });
+
+t.test('with --if-running, a shutdown of a server already gone succeeds', async (t) => {
+  const [port] = await freePorts(1) as [number];
+  const ctl = startNode(t, CTL, ['shutdown', '--force', '--if-running', '--port', String(port)], DIR);
+  t.equal((await ctl.exited).code, 0);
+  t.match(ctl.stdout(), 'already stopped');
+});
