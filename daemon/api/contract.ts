@@ -1,0 +1,189 @@
+// The wire contract of supd's HTTP API: TypeBox schemas for requests, responses and errors.
+// Routes validate and serialise with them; supctl reads the same shapes through `import type`.
+import { Type } from 'typebox';
+import type { Static, TSchema } from 'typebox';
+import type {
+  CommandResult, ReloadResult, RolloutView, UnitStatus,
+} from '../control.js';
+import type { Diagnostic, UnitSpec } from '../../units/types.js';
+import type { ErrorCode } from '../errors.js';
+
+export type {
+  Action, CommandRequest, CommandResult, ExitView, ReloadResult, RolloutState, RolloutStepState,
+  RolloutView, SupdEvent, UnitFailure, UnitStateName, UnitStatus,
+} from '../control.js';
+export type { Diagnostic, UnitSpec } from '../../units/types.js';
+
+export type Role = 'viewer' | 'operator' | 'admin';
+export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
+
+// `{type: [t, 'null']}` rather than anyOf: fast-json-stringify serialises it without a
+// validation pass per value, which matters for `status` of thousands of units.
+function nullable<T>(type: 'string' | 'integer' | 'number'): TSchema & { '~unsafe': T | null } {
+  return Type.Unsafe<T | null>({ type: [type, 'null'] });
+}
+
+const Str = Type.String();
+const StrArray = Type.Array(Type.String());
+
+// ---- requests -------------------------------------------------------------------------------
+
+export const UnitNameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 256 }) });
+export type UnitNameParams = Static<typeof UnitNameParams>;
+
+export const TargetActionParams = Type.Object({ target: Type.String({ minLength: 1, maxLength: 256 }) });
+export type TargetActionParams = Static<typeof TargetActionParams>;
+
+export const RolloutIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) });
+export type RolloutIdParams = Static<typeof RolloutIdParams>;
+
+export const ROLLING_STRATEGIES = ['one-by-one', 'half-by-half'] as const;
+export type RollingStrategy = (typeof ROLLING_STRATEGIES)[number];
+
+/** Body of `POST /v1/units/:target/start|stop|restart`; every key is optional. */
+export const CommandBody = Type.Object(
+  {
+    safe: Type.Optional(Type.Boolean()),
+    wait: Type.Optional(Type.Boolean()),
+    rolling: Type.Optional(Type.Unsafe<RollingStrategy | null>({ enum: [...ROLLING_STRATEGIES, null] })),
+    withDependents: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type CommandBody = Static<typeof CommandBody>;
+
+export const DEFAULT_LOG_LINES = 100;
+export const MAX_LOG_LINES = 100_000;
+
+export const LogsQuery = Type.Object(
+  {
+    lines: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_LOG_LINES })),
+    follow: Type.Optional(Type.Unsafe<'0' | '1' | 'true' | 'false'>({ enum: ['0', '1', 'true', 'false'] })),
+  },
+  { additionalProperties: false },
+);
+export type LogsQuery = Static<typeof LogsQuery>;
+
+// ---- responses ------------------------------------------------------------------------------
+
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    hint: Type.Optional(Type.String()),
+    details: Type.Optional(Type.Unknown()),
+  }),
+});
+/** Every non-2xx answer (except unit health's 503) has this body. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; hint?: string; details?: unknown };
+}
+
+const StepState = Type.Unsafe<UnitStatus['state']>({
+  enum: ['inactive', 'waiting', 'starting', 'ready', 'draining', 'stopping', 'backoff', 'failed'],
+});
+const RolloutStepStateSchema = Type.Unsafe<RolloutView['steps'][number]['state']>({
+  enum: ['pending', 'in-progress', 'ok', 'error', 'canceled'],
+});
+
+export const ExitViewSchema = Type.Object({
+  code: nullable<number>('integer'),
+  signal: nullable<string>('string'),
+  at: Str,
+});
+
+export const UnitStatusSchema = Type.Object({
+  name: Str,
+  state: StepState,
+  goal: Type.Unsafe<'up' | 'down'>({ enum: ['up', 'down'] }),
+  pid: nullable<number>('integer'),
+  restarts: Type.Integer(),
+  reason: Str,
+  since: Str,
+  uptime: nullable<number>('number'),
+  stale: Type.Boolean(),
+  cpu: nullable<number>('number'),
+  memory: nullable<number>('number'),
+  lastExit: Type.Union([ExitViewSchema, Type.Null()]),
+  groups: StrArray,
+  connections: nullable<number>('integer'),
+  lbDisabled: Type.Boolean(),
+  forced: Type.Boolean(),
+  rollout: Type.Union([Type.Object({ id: Str, step: RolloutStepStateSchema }), Type.Null()]),
+});
+
+export const UnitsBody = Type.Object({ units: Type.Array(UnitStatusSchema) });
+export type UnitsBody = Static<typeof UnitsBody>;
+
+/** `GET /v1/units/:name`: the status fields plus the resolved spec (sent as is, no schema). */
+export interface UnitBody {
+  unit: UnitStatus & { spec: UnitSpec };
+}
+
+export const RolloutViewSchema = Type.Object({
+  id: Str,
+  target: Str,
+  strategy: Type.Unsafe<RollingStrategy>({ enum: [...ROLLING_STRATEGIES] }),
+  state: Type.Unsafe<RolloutView['state']>({ enum: ['running', 'ok', 'error', 'canceled', 'interrupted'] }),
+  trigger: Str,
+  safe: Type.Boolean(),
+  created: Str,
+  finished: nullable<string>('string'),
+  error: Type.Union([Type.Object({ unit: Str, reason: Str }), Type.Null()]),
+  steps: Type.Array(Type.Object({
+    unit: Str,
+    batch: Type.Integer(),
+    state: RolloutStepStateSchema,
+    reason: nullable<string>('string'),
+  })),
+});
+
+export const RolloutsBody = Type.Object({ rollouts: Type.Array(RolloutViewSchema) });
+export type RolloutsBody = Static<typeof RolloutsBody>;
+export const RolloutBody = Type.Object({ rollout: RolloutViewSchema });
+export type RolloutBody = Static<typeof RolloutBody>;
+
+export const CommandResultSchema = Type.Object({
+  ok: Type.Boolean(),
+  units: StrArray,
+  message: Str,
+  failures: Type.Array(Type.Object({ unit: Str, reason: Str, logTail: StrArray })),
+  forced: StrArray,
+  rollout: Type.Union([RolloutViewSchema, Type.Null()]),
+});
+
+const PositionSchema = Type.Object({ file: Str, line: Type.Integer(), col: Type.Integer() });
+export const DiagnosticSchema = Type.Object({
+  severity: Type.Unsafe<Diagnostic['severity']>({ enum: ['error', 'warning'] }),
+  code: Str,
+  message: Str,
+  pos: Type.Optional(PositionSchema),
+  unit: Type.Optional(Str),
+});
+
+export const ReloadResultSchema = Type.Object({
+  ok: Type.Boolean(),
+  added: StrArray,
+  changed: StrArray,
+  removed: StrArray,
+  diagnostics: Type.Array(DiagnosticSchema),
+});
+
+export const HealthzBody = Type.Object({ ok: Type.Boolean(), version: Str });
+export type HealthzBody = Static<typeof HealthzBody>;
+
+/** `GET /v1/units/:name/health`: 200 with ready=true, or 503 with ready=false. */
+export const UnitHealthBody = Type.Object({ unit: Str, ready: Type.Boolean(), state: StepState });
+export type UnitHealthBody = Static<typeof UnitHealthBody>;
+
+// ---- drift checks ---------------------------------------------------------------------------
+// The response schemas restate interfaces from control.ts; fast-json-stringify drops any field a
+// schema lacks, so a field added to one but not the other must fail the typecheck, not the wire.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type ContractMatchesControl = [
+  Assert<Same<Static<typeof UnitStatusSchema>, UnitStatus>>,
+  Assert<Same<Static<typeof RolloutViewSchema>, RolloutView>>,
+  Assert<Same<Static<typeof CommandResultSchema>, CommandResult>>,
+  Assert<Same<Static<typeof ReloadResultSchema>, ReloadResult>>,
+];

@@ -1,0 +1,26 @@
+// Health: `/healthz` (supd itself answers) and a unit's readiness for load balancers. Both open:
+// balancers and monitors poll them without a token.
+import type { FastifyInstance } from 'fastify';
+import { SupdError } from '../../errors.js';
+import { HealthzBody, UnitHealthBody, UnitNameParams } from '../contract.js';
+import type { RouteDeps } from './deps.js';
+
+export function healthRoutes(app: FastifyInstance, { control, version }: RouteDeps): void {
+  app.get(
+    '/healthz',
+    { schema: { response: { 200: HealthzBody } }, config: { open: true } },
+    async (): Promise<HealthzBody> => ({ ok: true, version }),
+  );
+
+  app.get<{ Params: UnitNameParams }>(
+    '/v1/units/:name/health',
+    { schema: { params: UnitNameParams, response: { 200: UnitHealthBody, 503: UnitHealthBody } }, config: { open: true } },
+    async (req, reply) => {
+      const found = control.get(req.params.name);
+      if (found === null) throw new SupdError('SUPD_UNKNOWN_TARGET', `no unit named "${req.params.name}"`);
+      const ready = control.healthy(req.params.name);
+      const body: UnitHealthBody = { unit: found.status.name, ready, state: found.status.state };
+      return reply.code(ready ? 200 : 503).send(body);
+    },
+  );
+}

@@ -1,0 +1,92 @@
+// Unit routes: list, one unit with its resolved spec, start/stop/restart, and reload.
+//
+// A command that ran but did not succeed (a unit did not become ready, a drain was forced: the
+// Control resolves with ok=false) is answered 500 SUPD_OPERATION_FAILED, the error body's
+// `details` holding the whole CommandResult (failures with their log tails). So every non-2xx
+// answer has the one error shape, `curl --fail` notices, and supctl maps it to exit 1.
+// An invalid set of unit files on reload is answered 422 SUPD_INVALID_UNITS, `details` holding the
+// ReloadResult with its diagnostics.
+import type { FastifyInstance } from 'fastify';
+import type { Action, CommandRequest, CommandResult, ReloadResult } from '../../control.js';
+import { SupdError } from '../../errors.js';
+import {
+  CommandBody, CommandResultSchema, ReloadResultSchema, TargetActionParams, UnitNameParams, UnitsBody,
+} from '../contract.js';
+import type { UnitBody } from '../contract.js';
+import type { RouteDeps } from './deps.js';
+
+const ACTIONS: readonly Action[] = ['start', 'stop', 'restart'];
+
+export function failureMessage(req: CommandRequest, result: CommandResult): string {
+  const what = `${req.action} ${req.target}`;
+  if (result.failures.length > 0) {
+    return `${what} failed: ${result.failures.map((f) => `${f.unit}: ${f.reason}`).join('; ')}`;
+  }
+  if (result.forced.length > 0) {
+    return `${what}: the drain of ${result.forced.join(', ')} hit its timeout and was forced`;
+  }
+  return result.message === '' ? `${what} failed` : `${what} failed: ${result.message}`;
+}
+
+function reloadMessage(result: ReloadResult): string {
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  const first = errors[0];
+  const where = first?.pos === undefined ? '' : `${first.pos.file}:${first.pos.line}:${first.pos.col}: `;
+  const head = first === undefined ? '' : `: ${where}${first.message}`;
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  return `unit files are invalid${head}${more}; supd keeps its last good set of units`;
+}
+
+export function unitRoutes(app: FastifyInstance, { control }: RouteDeps): void {
+  app.get('/v1/units', { schema: { response: { 200: UnitsBody } } }, async () => ({ units: control.list() }));
+
+  app.get<{ Params: UnitNameParams }>(
+    '/v1/units/:name',
+    { schema: { params: UnitNameParams } },
+    async (req): Promise<UnitBody> => {
+      const found = control.get(req.params.name);
+      if (found === null) throw new SupdError('SUPD_UNKNOWN_TARGET', `no unit named "${req.params.name}"`);
+      return { unit: { ...found.status, spec: found.spec } };
+    },
+  );
+
+  for (const action of ACTIONS) {
+    app.post<{ Params: TargetActionParams; Body: CommandBody }>(
+      `/v1/units/:target/${action}`,
+      {
+        schema: { params: TargetActionParams, body: CommandBody, response: { 200: CommandResultSchema } },
+        config: { role: 'operator' },
+      },
+      async (req) => {
+        const body = req.body;
+        const rolling = body.rolling ?? null;
+        if (rolling !== null && action !== 'restart') {
+          throw new SupdError('SUPD_BAD_REQUEST', `body.rolling applies to restart only, not to ${action}`);
+        }
+        const command: CommandRequest = {
+          action,
+          target: req.params.target,
+          safe: body.safe ?? false,
+          wait: body.wait ?? true,
+          rolling,
+          withDependents: body.withDependents ?? false,
+        };
+        const result = await control.command(command);
+        if (!result.ok) {
+          throw new SupdError('SUPD_OPERATION_FAILED', failureMessage(command, result), { details: result });
+        }
+        return result;
+      },
+    );
+  }
+
+  app.post(
+    '/v1/reload',
+    { schema: { response: { 200: ReloadResultSchema } }, config: { role: 'operator' } },
+    async () => {
+      const result = await control.reload();
+      if (!result.ok) throw new SupdError('SUPD_INVALID_UNITS', reloadMessage(result), { details: result });
+      return result;
+    },
+  );
+}

@@ -1,0 +1,97 @@
+// buildServer: supd's HTTP API as a fastify instance, not yet listening, that sees only the
+// Control. The integrator builds one for the unix socket (auth null) and one for TCP (tokens).
+import { Ajv } from 'ajv';
+import { fastify, LogController } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Control } from '../control.js';
+import { SupdError } from '../errors.js';
+import { installAuth } from './auth.js';
+import type { TokenRoles } from './auth.js';
+import { errorBody, installErrorHandling } from './error-handler.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { logRoutes } from './routes/logs.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { rolloutRoutes } from './routes/rollouts.js';
+import { unitRoutes } from './routes/units.js';
+import type { OpenStream, RouteDeps } from './routes/deps.js';
+
+export interface ServerOptions {
+  /** null: the unix socket, where the socket file's mode is the guard and no token is asked. */
+  auth: { tokens: TokenRoles } | null;
+  logger: Logger | false;
+  version: string;
+  /** Period of the `:keepalive` comment on /v1/events; 15s. */
+  keepaliveMs?: number;
+}
+
+export const DEFAULT_KEEPALIVE_MS = 15_000;
+
+/** Balancers poll health every few seconds: one info line per request would drown supd's log. */
+class QuietRequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
+    const line = { method: req.method, url: req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (error) reply.log.warn({ ...line, err: error }, 'request failed');
+    else reply.log.debug(line, 'request');
+  }
+}
+
+function apiLogger(logger: Logger): Logger {
+  return logger.child({ component: 'api' }, {
+    redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+  });
+}
+
+// Bodies are checked strictly (no coercion, no silent removal of unknown keys: a typo must be an
+// error); the query string and path params are text, so they are coerced to the declared types.
+function validators(): { body: Ajv; text: Ajv } {
+  const common = { allErrors: false, verbose: true, useDefaults: false, removeAdditional: false, allowUnionTypes: true } as const;
+  return { body: new Ajv({ ...common, coerceTypes: false }), text: new Ajv({ ...common, coerceTypes: true }) };
+}
+
+export function buildServer(control: Control, opts: ServerOptions): FastifyInstance {
+  const app = fastify({
+    ...(opts.logger === false ? {} : { loggerInstance: apiLogger(opts.logger) }),
+    logController: new QuietRequestLog(),
+    bodyLimit: 64 * 1024,
+    routerOptions: { maxParamLength: 300 },
+    return503OnClosing: true,
+    frameworkErrors: (error, _req, reply) => {
+      // The reply's generics are left open here; the plain FastifyReply is what is sent on.
+      void (reply as unknown as FastifyReply).code(400).send(errorBody('SUPD_BAD_REQUEST', error.message));
+    },
+  }) as unknown as FastifyInstance;
+
+  const ajv = validators();
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajv.body : ajv.text).compile(schema));
+  installErrorHandling(app);
+  if (opts.auth !== null) installAuth(app, opts.auth.tokens);
+
+  // POST with no body at all means "all defaults"; a JSON body that is empty or broken is still an error.
+  app.addHook('preValidation', async (req) => {
+    if (req.method === 'POST' && req.body === undefined) req.body = {};
+  });
+  app.addHook('preHandler', async (req) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && control.closing) {
+      throw new SupdError('SUPD_SHUTTING_DOWN', 'supd is shutting down and takes no more commands');
+    }
+  });
+
+  const streams = new Set<OpenStream>();
+  // Open streams would keep close() waiting forever: end them first.
+  app.addHook('preClose', async () => {
+    for (const stream of [...streams]) stream.end();
+  });
+
+  const deps: RouteDeps = { control, streams, version: opts.version, keepaliveMs: opts.keepaliveMs ?? DEFAULT_KEEPALIVE_MS };
+  healthRoutes(app, deps);
+  unitRoutes(app, deps);
+  logRoutes(app, deps);
+  eventRoutes(app, deps);
+  rolloutRoutes(app, deps);
+  metricsRoutes(app, deps);
+  return app;
+}
