@@ -91,7 +91,9 @@ class Pass {
     if (!(u.s.state === 'inactive' || u.s.state === 'failed' || u.s.state === 'waiting' || u.s.state === 'backoff')) return;
     const missing: string[] = [];
     for (const r of this.f.topo.requirements(name)) {
-      if (this.unit(r)?.s.state !== 'ready') missing.push(r);
+      // A requirement about to stop (its dependents go down first) is not one to start against.
+      const ru = this.unit(r);
+      if (ru?.s.state !== 'ready' || ru.pendingStop !== null) missing.push(r);
     }
     for (const a of this.f.topo.afterOf(name)) {
       const au = this.unit(a);

@@ -128,8 +128,9 @@ export function spawned(f: Fleet, name: string, now: number): FleetEffect[] {
   return dispatch(f, { type: 'unit', unit: name, event: { type: 'spawned', gen: genOf(f, name), pid: pidFor(f, name) }, now });
 }
 
+/** The unit's current process exited; a spawn that follows is reported as done. */
 export function exited(f: Fleet, name: string, now: number, code: number | null, signal: string | null = null): FleetEffect[] {
-  return dispatch(f, { type: 'unit', unit: name, event: { type: 'exited', gen: genOf(f, name), code, signal }, now });
+  return autoSpawn(f, dispatch(f, { type: 'unit', unit: name, event: { type: 'exited', gen: genOf(f, name), code, signal }, now }), now);
 }
 
 /** Acts as the edges would on a pass's effects: reports every spawn as done (recursively), and
@@ -146,4 +147,27 @@ export function autoSpawn(f: Fleet, effects: FleetEffect[], now: number): FleetE
 /** Ticks the fleet to `now`, reporting spawns as done: with grace readiness, units become ready. */
 export function tick(f: Fleet, now: number): FleetEffect[] {
   return autoSpawn(f, dispatch(f, { type: 'tick', now }), now);
+}
+
+/** Ticks from timer to timer until nothing is due before `until`, reporting spawns as done: every
+ * effect seen, in order. Units with grace readiness come up; the test plays any other edge. */
+export function runUntil(f: Fleet, until: number): FleetEffect[] {
+  const all: FleetEffect[] = [];
+  for (;;) {
+    const due = f.timers.nextDue();
+    if (due === null || due > until) return all;
+    all.push(...tick(f, due));
+  }
+}
+
+/** A fleet event's `now` comes first in these tests; the rest reads as the command it is. */
+export function send(f: Fleet, now: number, ev: DistributiveOmit<Parameters<typeof dispatch>[1], 'now'>): FleetEffect[] {
+  return autoSpawn(f, dispatch(f, { ...ev, now } as Parameters<typeof dispatch>[1]), now);
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The unit names of the effects of one kind, in order. */
+export function unitsOf(effects: readonly FleetEffect[], kind: FleetEffect['kind']): string[] {
+  return effects.flatMap((e) => (e.kind === kind && 'unit' in e ? [e.unit] : []));
 }
