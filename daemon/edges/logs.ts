@@ -26,8 +26,9 @@ export interface LogWatch {
 }
 
 export interface LogStore {
-  /** Captures a stream (a child's stdout or stderr) into the unit's log until it ends. */
-  attach(unit: string, stream: Readable): void;
+  /** Captures the streams of one new process (stdout and stderr, in one call) into the unit's
+   * log until they end; watches then read this process's output only. */
+  attach(unit: string, ...streams: Readable[]): void;
   /** The last `lines` lines, reading back across rotated files when needed. */
   tail(unit: string, lines: number): Promise<string>;
   /** Data as it lands in the file, across rotations. With `lines`, the last lines come first,
@@ -65,7 +66,7 @@ export function createLogStore(opts: LogStoreOptions): LogStore {
   };
 
   return {
-    attach: (unit, stream) => get(unit).attach(stream),
+    attach: (unit, ...streams) => get(unit).attach(streams),
     tail: (unit, lines) => get(unit).tail(lines),
     follow: (unit, onData, o) => get(unit).follow(onData, o?.lines ?? 0),
     watchFor: (unit, regex, cb) => get(unit).watchFor(regex, cb),

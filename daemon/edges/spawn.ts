@@ -108,14 +108,12 @@ export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOpt
     }
     live.set(pid, req.unit);
     child.on('error', (e) => warn(req.unit, `process ${pid}: ${e.message}`));
-    for (const stream of [child.stdout, child.stderr]) {
-      if (!stream) continue;
-      try {
-        logs.attach(req.unit, stream);
-      } catch (e) {
-        warn(req.unit, `output not captured: ${(e as Error).message}`);
-        stream.resume(); // unread, a full pipe would block the child
-      }
+    const streams = [child.stdout, child.stderr].filter((s) => s !== null);
+    try {
+      logs.attach(req.unit, ...streams);
+    } catch (e) {
+      warn(req.unit, `output not captured: ${(e as Error).message}`);
+      for (const s of streams) s.resume(); // unread, a full pipe would block the child
     }
     child.once('spawn', () => call(req.unit, 'onSpawned', () => hooks.onSpawned(req.unit, req.gen, pid)));
     child.once('exit', (code, signal) => {

@@ -26,6 +26,7 @@ export class UnitLog {
   private readonly sources = new Map<Readable, () => void>();
   private readonly followers = new Set<(chunk: Buffer) => void>();
   private readonly watchers = new Set<{ w: Watcher; cb: (match: string) => void }>();
+  private current = new Set<Readable>();
   private early: { src: Readable; chunk: Buffer }[] = [];
   private earlyBytes = 0;
   private readonly exclusive: (() => Promise<void>)[] = [];
@@ -40,13 +41,17 @@ export class UnitLog {
     this.hwm = opts.highWaterMark ?? 4 * 1024 * 1024;
   }
 
-  attach(stream: Readable): void {
+  /** One call per process: its streams become the "current output" that watches read, while
+   * a previous process's pipes may still be draining into the file. */
+  attach(streams: Readable[]): void {
+    this.current = new Set(streams);
+    this.early = [];
+    this.earlyBytes = 0;
+    for (const s of streams) this.attachOne(s);
+  }
+
+  private attachOne(stream: Readable): void {
     if (this.sources.has(stream)) return;
-    // The first stream of a new process starts a new "current output" for watches.
-    if (this.sources.size === 0) {
-      this.early = [];
-      this.earlyBytes = 0;
-    }
     const onData = (chunk: Buffer | string): void => {
       this.push(stream, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     };
@@ -62,7 +67,8 @@ export class UnitLog {
       stream.off('close', onEnd);
       stream.off('error', onError);
       for (const { w } of this.watchers) w.state.delete(stream);
-      if (this.sources.size === 0) {
+      this.current.delete(stream);
+      if (this.current.size === 0) {
         this.early = [];
         this.earlyBytes = 0;
       }
@@ -81,8 +87,8 @@ export class UnitLog {
   private push(src: Readable, chunk: Buffer): void {
     this.queue.push(chunk);
     this.queued += chunk.length;
-    if (this.watchers.size > 0) for (const w of this.watchers) this.scan(w, src, chunk);
-    if (this.earlyBytes < EARLY_MAX) {
+    if (this.watchers.size > 0 && this.current.has(src)) for (const w of this.watchers) this.scan(w, src, chunk);
+    if (this.earlyBytes < EARLY_MAX && this.current.has(src)) {
       const part = Buffer.from(chunk.subarray(0, EARLY_MAX - this.earlyBytes));
       this.early.push({ src, chunk: part });
       this.earlyBytes += part.length;
@@ -186,6 +192,7 @@ export class UnitLog {
     } catch (e) {
       this.fd = null;
       void closeFd(fd);
+      this.written += bytes - remaining;
       this.lose(remaining);
       if (!this.failing) this.report(this.unit, `log capture: cannot write ${this.path}: ${(e as Error).message}`);
       this.failing = true;
@@ -322,8 +329,12 @@ export class UnitLog {
     this.followers.clear();
     for (const { w } of this.watchers) w.done = true;
     this.watchers.clear();
-    if (this.running) await new Promise<void>((r) => this.idle.push(r));
-    if (this.queue.length > 0 || this.fd !== null) await this.run();
+    // run() marks itself running synchronously, so this never starts a second writer loop.
+    for (;;) {
+      if (this.running) await new Promise<void>((r) => this.idle.push(r));
+      else if (this.queue.length > 0 || this.exclusive.length > 0 || this.fd !== null) await this.run();
+      else return;
+    }
   }
 }
 

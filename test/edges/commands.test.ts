@@ -34,7 +34,9 @@ t.test('a command that does not exist reports why', async (t) => {
 
 t.test('a command past its timeout is killed with its whole tree', async (t) => {
   const reaper = createReaper();
-  const r = await runCommand(fixture('sleeper.js', '--ignore-term', '--fork-grandchild', '--grandchild-ignore-term'), { timeoutMs: 500, env });
+  const argv = fixture('sleeper.js', '--ignore-term', '--fork-grandchild', '--grandchild-ignore-term');
+  // Long enough for both to start on a loaded machine; the pids come from the output.
+  const r = await runCommand(argv, { timeoutMs: 3000, env });
   t.equal(r.timedOut, true);
   t.equal(r.signal, 'SIGKILL');
   const pids = [...r.output.matchAll(/(?:sleeper|grandchild) (\d+)/g)].map((m) => Number(m[1]));

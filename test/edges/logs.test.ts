@@ -42,8 +42,7 @@ t.test('a fast writer is captured byte-exact across many rotations', async (t) =
   const [cmd, ...args] = fixture('flood.js', '--bytes', String(total), '--seq');
   const child = spawn(cmd as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   reaper.track(child.pid);
-  logs.attach('flood', child.stdout);
-  logs.attach('flood', child.stderr);
+  logs.attach('flood', child.stdout, child.stderr);
   await new Promise((r) => child.once('close', r));
   await logs.closeAll();
   const { text, files } = allOutput(dir, 'flood');
@@ -186,14 +185,32 @@ t.test('watchFor armed late still sees what the current process already wrote', 
   w.cancel();
 });
 
+t.test("output still draining from the previous process does not satisfy the new one's watch", async (t) => {
+  const { logs } = store(t);
+  const old = new PassThrough();
+  logs.attach('drain', old);
+  const cur = new PassThrough();
+  logs.attach('drain', cur); // respawned while the old pipe still delivers
+  const matches: string[] = [];
+  logs.watchFor('drain', /ready/, (m) => matches.push(m));
+  old.write('ready (old)\n');
+  cur.write('booting\n');
+  await written(logs, 'drain', 20);
+  await Promise.resolve();
+  t.same(matches, []);
+  cur.write('ready\n');
+  await waitFor(() => matches.length > 0, 'a match');
+  t.same(matches, ['ready']);
+  t.match(await logs.tail('drain', 3), 'ready (old)', 'the old output is still in the file');
+});
+
 t.test('watchFor on a real child that writes in pieces', async (t) => {
   const { logs } = store(t);
   const reaper = createReaper();
   const [cmd, ...args] = fixture('chunks.js', 'serv', 'er lis', 'tening\\n', '--gap', '20');
   const child = spawn(cmd as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   reaper.track(child.pid);
-  logs.attach('c', child.stdout);
-  logs.attach('c', child.stderr);
+  logs.attach('c', child.stdout, child.stderr);
   const match = await new Promise<string>((r) => logs.watchFor('c', /server listening/, r));
   t.equal(match, 'server listening');
   t.same(await reaper.killAll(), []);

@@ -74,7 +74,7 @@ t.test('an exec check that outlasts its timeout fails and leaves no process behi
   const reaper = createReaper();
   const tag = `probe-${process.pid}-${Date.now()}`;
   const argv = fixture('sleeper.js', '--ignore-term', '--fork-grandchild', '--grandchild-ignore-term', '--tag', tag);
-  const result = check({ kind: 'exec', argv }, 1000);
+  const result = check({ kind: 'exec', argv }, 3000); // long enough for both to start on a loaded machine
   // The check's output is not ours to read: find the sleepers by their tag.
   const pids = await waitFor(() => {
     const found = processesWith(tag);
@@ -83,7 +83,7 @@ t.test('an exec check that outlasts its timeout fails and leaves no process behi
   pids.forEach((p) => reaper.track(p));
   const r = await result;
   t.equal(r.ok, false);
-  t.match(r.message, 'no result within 1000ms');
+  t.match(r.message, 'no result within 3000ms');
   t.same(pids.filter((p) => !isGone(p)), [], 'the sleeper and its grandchild are gone');
   t.same(await reaper.killAll(), []);
 });

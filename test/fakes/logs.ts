@@ -37,10 +37,10 @@ export function createFakeLogStore(): FakeLogStore {
   };
   const fake: FakeLogStore = {
     calls,
-    attach(unit: string, stream: Readable) {
+    attach(unit: string, ...streams: Readable[]) {
       calls.push({ kind: 'attach', unit });
       fake.newProcess(unit);
-      stream.on('data', (c: Buffer) => fake.write(unit, c.toString()));
+      for (const s of streams) s.on('data', (c: Buffer) => fake.write(unit, c.toString()));
     },
     write(unit, text) {
       content.set(unit, (content.get(unit) ?? '') + text);
