@@ -195,11 +195,11 @@ function afterProcessExit(st: Step, then: Then | 'crash', exit: { code: number |
   switch (d.kind) {
     case 'stay-down':
       u.goal = 'down';
-      st.go({ state: 'inactive' }, `${why}; ${d.reason}`);
+      st.go({ state: 'inactive' }, withPolicy(why, exit, d.reason));
       return;
     case 'give-up':
       u.crashes = d.crashes;
-      st.go({ state: 'failed', reason: d.reason }, why === describeExit(exit) ? d.reason : `${why}; ${d.reason}`);
+      st.go({ state: 'failed', reason: d.reason }, withPolicy(why, exit, d.reason));
       return;
     case 'restart':
       u.crashes = d.crashes;
@@ -211,6 +211,13 @@ function afterProcessExit(st: Step, then: Then | 'crash', exit: { code: number |
     default:
       assertNever(d);
   }
+}
+
+/** The policy's reason starts with the exit; `why` often does too, so say it once. */
+function withPolicy(why: string, exit: { code: number | null; signal: string | null }, policyReason: string): string {
+  const head = describeExit(exit);
+  if (!why.startsWith(head) || !policyReason.startsWith(`${head}; `)) return `${why}; ${policyReason}`;
+  return why === head ? policyReason : `${why}; ${policyReason.slice(head.length + 2)}`;
 }
 
 /** Applies one event to one unit. */

@@ -176,7 +176,16 @@ const rows: Row[] = [
     name: 'ready, exited past the burst inside the window: failed',
     spec: burst3, unit: readyU({ attempt: 3, crashes: [NOW - 30_000, NOW - 20_000, NOW - 10_000] }), act: exitedEv(null, 'SIGKILL'),
     state: 'failed', effects: [...Array<string>(7).fill('clearTimer'), 'unwatchLog', 'transition'],
-    check: (t, r) => t.match(r.unit.s, { state: 'failed', reason: /killed by SIGKILL; 4 exits within 1m \(burst 3\): giving up/ }),
+    check: (t, r) => {
+      t.same(r.unit.s, { state: 'failed', reason: 'killed by SIGKILL; 4 exits within 1m (burst 3): giving up' });
+      t.equal(r.unit.reason, 'killed by SIGKILL; 4 exits within 1m (burst 3): giving up');
+    },
+  },
+  {
+    name: 'starting, exited past the burst: failed, the reason names the exit once',
+    spec: burst3, unit: unitIn({ state: 'starting', pid: PID }, { attempt: 3, crashes: [NOW - 3000, NOW - 2000, NOW - 1000] }), act: exitedEv(3),
+    state: 'failed', effects: [...Array<string>(7).fill('clearTimer'), 'unwatchLog', 'transition'],
+    check: (t, r) => t.equal(r.unit.reason, 'exited with code 3 before ready; 4 exits within 1m (burst 3): giving up'),
   },
   {
     name: 'ready, exited 0 under on-failure: inactive and the goal goes down',
@@ -184,7 +193,7 @@ const rows: Row[] = [
     state: 'inactive', effects: [...Array<string>(7).fill('clearTimer'), 'unwatchLog', 'transition'],
     check: (t, r) => {
       t.equal(r.unit.goal, 'down');
-      t.match(r.unit.reason, /restart policy on-failure/);
+      t.equal(r.unit.reason, 'exited with code 0; restart policy on-failure', 'the exit is named once');
     },
   },
   {
