@@ -172,6 +172,7 @@ class Pass {
         if (isDown(u.s) && f.removed.has(name)) {
           f.removed.delete(name);
           f.units.delete(name);
+          f.specs.delete(name);
         }
       }
     }
@@ -310,10 +311,15 @@ function reload(p: Pass, specs: UnitSpec[], topo: Topology): void {
   const gone = [...f.specs.keys()].filter((n) => !next.has(n));
   // Stop what was removed under its old spec and graph, then switch to the new ones.
   stopUnits(p, gone, false, null);
+  // A unit added back before it was down is no longer on its way out.
+  for (const s of specs) f.removed.delete(s.name);
   for (const n of gone) {
     const u = f.units.get(n);
-    if (u !== undefined && isDown(u.s)) f.units.delete(n);
-    else f.removed.add(n);
+    if (u === undefined || isDown(u.s)) {
+      f.units.delete(n);
+      continue;
+    }
+    f.removed.add(n);
     const old = f.specs.get(n);
     if (old !== undefined) next.set(n, old);
   }
