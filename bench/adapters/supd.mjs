@@ -1,0 +1,117 @@
+// Adapter for supd itself: the built daemon (dist/daemon/main.js) on a private state dir and
+// socket, with no TCP listener, driven by the built supctl and by the HTTP API on the socket.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { killTree, runCmd, spawnTracked, TAG, TAG_KEY } from '../lib/track.mjs';
+import { killOneAndWaitRestart, waitFor } from '../lib/measure.mjs';
+import { request } from '../lib/http.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, '..', '..');
+const daemonJs = path.join(root, 'dist', 'daemon', 'main.js');
+const cliJs = path.join(root, 'dist', 'cli', 'main.js');
+const flood = path.join(here, '..', 'flood.mjs');
+const tcpServer = path.join(here, '..', 'tcp-server.mjs');
+
+const q = (s) => JSON.stringify(s);
+const envLine = `env: {${TAG_KEY}: ${q(TAG)}}`;
+
+/** Unit files by name: YAML written by hand so the bench does not depend on supd's own code. */
+function unitFiles(n, workload) {
+  switch (workload.kind) {
+    case 'sleep': {
+      // One template with N instances: the fleet shape supd is built for.
+      const instances = Array.from({ length: n }, (_, i) => `  s_${i}: {}`);
+      return { 's@.yaml': ['command: [sleep, "100000"]', 'autostart: false', 'restart: {policy: always, delay: 0ms}', envLine, 'instances:', ...instances, ''].join('\n') };
+    }
+    case 'flood':
+      return {
+        'flood.yaml': [`command: [${q(process.execPath)}, ${q(flood)}, "${workload.bytes}", ${q(workload.stampFile)}]`, 'autostart: false', 'restart: {policy: never}', envLine, ''].join('\n'),
+      };
+    case 'chain': {
+      const files = {};
+      for (let i = 0; i < workload.length; i += 1) {
+        const port = workload.basePort + i;
+        files[`c${i}.yaml`] = [
+          `command: [${q(process.execPath)}, ${q(tcpServer)}, "${port}"]`,
+          'autostart: false',
+          `ready: {tcp: ${port}, timeout: 30s}`,
+          ...(i > 0 ? [`requires: [c${i - 1}]`] : []),
+          envLine,
+          '',
+        ].join('\n');
+      }
+      return files;
+    }
+    default:
+      throw new Error(`supd: unknown workload ${workload.kind}`);
+  }
+}
+
+const ctl = (s, args, timeoutMs = 120_000) => runCmd(process.execPath, [cliJs, '--socket', s.socket, ...args], { timeoutMs });
+
+export const adapter = {
+  name: 'supd',
+  async available() {
+    if (!fs.existsSync(daemonJs) || !fs.existsSync(cliJs)) return { ok: false, note: 'supd not built (dist/daemon/main.js, dist/cli/main.js missing: npm run build)' };
+    let commit = '';
+    try {
+      commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    } catch {
+      // not a git checkout: the version alone will do
+    }
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    return { ok: true, version: `supd ${pkg.version}${commit ? ` (${commit})` : ''}` };
+  },
+  async setup(n, workload, tmpdir) {
+    const s = {
+      tmpdir,
+      units: path.join(tmpdir, 'units'),
+      state: path.join(tmpdir, 'state'),
+      logs: path.join(tmpdir, 'logs'),
+      config: path.join(tmpdir, 'supd.yaml'),
+    };
+    s.socket = path.join(s.state, 'supd.sock');
+    for (const d of [s.units, s.state, s.logs]) fs.mkdirSync(d, { recursive: true });
+    for (const [name, text] of Object.entries(unitFiles(n, workload))) fs.writeFileSync(path.join(s.units, name), text);
+    // Rotation on, at the defaults spelled out, so the flood measures capture with rotation.
+    fs.writeFileSync(s.config, 'logs:\n  maxSize: 64MB\n  keep: 5\n');
+    s.stdoutFile = path.join(tmpdir, 'supd.stdout');
+    const out = fs.openSync(s.stdoutFile, 'a');
+    const args = [daemonJs, '--units-dir', s.units, '--state-dir', s.state, '--log-dir', s.logs, '--socket', s.socket, '--listen', '', '--config', s.config];
+    s.child = spawnTracked(process.execPath, args, { stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    try {
+      await waitFor(
+        async () => {
+          if (s.child.exitCode !== null) throw new Error(`supd exited with ${s.child.exitCode}`);
+          return (await request(s.socket, 'GET', '/healthz', undefined, 2000).catch(() => ({ status: 0 }))).status === 200;
+        },
+        { timeoutMs: 30_000, what: 'supd answering /healthz', intervalMs: 20 },
+      );
+    } catch (e) {
+      const log = fs.existsSync(s.stdoutFile) ? fs.readFileSync(s.stdoutFile, 'utf8').slice(-800) : '';
+      throw new Error(`${e.message}${log ? `\n  supd said: ${log.trim()}` : ''}`);
+    }
+    return s;
+  },
+  startAll: (s) => ctl(s, ['start', '--no-wait', 'all']),
+  status: (s) => ctl(s, ['--json', 'status']),
+  apiStatus: (s) => request(s.socket, 'GET', '/v1/units'),
+  stopAll: (s) => ctl(s, ['stop', 'all']),
+  killOneAndWaitRestart: (s, idx, timeoutMs) => killOneAndWaitRestart([s.child.pid], idx, timeoutMs),
+  daemonPids: (s) => [s.child.pid],
+  logFiles: (s) => {
+    const base = path.join(s.logs, 'flood.log');
+    return [5, 4, 3, 2, 1].map((k) => `${base}.${k}`).concat(base);
+  },
+  async teardown(s) {
+    if (s.child.exitCode === null && s.child.signalCode === null) {
+      s.child.kill('SIGTERM');
+      await waitFor(() => s.child.exitCode !== null || s.child.signalCode !== null, { timeoutMs: 10_000, what: 'supd exit' }).catch(() => {});
+    }
+    if (s.child.pid !== undefined) killTree(s.child.pid);
+  },
+};

@@ -1,0 +1,191 @@
+// `npm run bench`: runs the same workloads on supd and on the baselines (raw spawn loop,
+// supervisord, PM2) in one run and writes the table to bench/results/latest.md.
+// Flags: --install (install missing baselines), --quick (N=100, fewer repetitions),
+// --only supd,raw (a subset of supervisors).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { adapter as raw } from './adapters/raw.mjs';
+import { adapter as supd } from './adapters/supd.mjs';
+import { adapter as supervisord } from './adapters/supervisord.mjs';
+import { adapter as pm2 } from './adapters/pm2.mjs';
+import { installBaselines } from './lib/install.mjs';
+import { Recorder, renderMarkdown, SUPERVISORS } from './lib/report.mjs';
+import { now } from './lib/stats.mjs';
+import { cleanupAll, installCleanupHandlers, taggedProcesses } from './lib/track.mjs';
+import { chain, fleet, flood } from './lib/workloads.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ADAPTERS = { raw, supd, supervisord, pm2 };
+
+function parseArgs(argv) {
+  const args = { install: false, quick: false, only: SUPERVISORS };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    if (a === '--install') args.install = true;
+    else if (a === '--quick') args.quick = true;
+    else if (a === '--only' || a.startsWith('--only=')) {
+      const v = a.includes('=') ? a.slice(7) : argv[(i += 1)];
+      args.only = String(v ?? '').split(',').filter((s) => s !== '');
+      const unknown = args.only.filter((s) => !SUPERVISORS.includes(s));
+      if (unknown.length > 0 || args.only.length === 0) usage(`--only takes a list of ${SUPERVISORS.join(',')}`);
+    } else if (a === '--help' || a === '-h') usage();
+    else usage(`unknown option ${a}`);
+  }
+  return args;
+}
+
+function usage(problem) {
+  if (problem) process.stderr.write(`bench: ${problem}\n`);
+  process.stderr.write('usage: npm run bench -- [--install] [--quick] [--only raw,supd,supervisord,pm2]\n');
+  process.exit(problem ? 2 : 0);
+}
+
+function options(quick) {
+  const common = {
+    settleMs: 1500,
+    idleSettleMs: 2000,
+    startTimeoutMs: 60_000,
+    stopTimeoutMs: 90_000,
+    restartTimeoutMs: 10_000,
+    floodBytes: 200_000_000,
+    floodTimeoutMs: 90_000,
+    chainLength: 20,
+    chainTimeoutMs: 30_000,
+    cycleBudgetMs: 40_000,
+  };
+  return quick
+    ? { ...common, ns: [100], cycles: 1, statusReps: 3, apiReps: 10, restartReps: 5, idleMs: 5000, idleAt: [100], floodReps: 1, chainReps: 1 }
+    : { ...common, ns: [100, 500], cycles: 3, statusReps: 5, apiReps: 20, restartReps: 10, idleMs: 20_000, idleAt: [500], floodReps: 3, chainReps: 3 };
+}
+
+function machine() {
+  let cpu = 'unknown CPU';
+  try {
+    cpu = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpu;
+  } catch {
+    // not Linux: the bench reads /proc and will fail later with a clearer error
+  }
+  return {
+    date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+    nproc: os.availableParallelism(),
+    cpu,
+    node: process.version,
+    kernel: os.release(),
+    memGiB: (os.totalmem() / 1024 ** 3).toFixed(0),
+  };
+}
+
+function log(line) {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (!fs.existsSync('/proc/self/stat')) throw new Error('the bench reads /proc: it runs on Linux only');
+  installCleanupHandlers();
+  const t0 = now();
+  // The whole run must end within 10 minutes; leave room for the report and cleanup.
+  const deadline = t0 + 9.5 * 60_000;
+  const opts = options(args.quick);
+  const rec = new Recorder();
+
+  if (args.install) for (const line of installBaselines()) log(line);
+
+  const versions = [];
+  const active = [];
+  for (const name of SUPERVISORS) {
+    if (!args.only.includes(name)) continue;
+    const a = ADAPTERS[name];
+    const av = await a.available();
+    if (av.ok) {
+      active.push(a);
+      versions.push(av.version);
+    } else {
+      rec.notes.push(`${name} skipped: ${av.note}`);
+      log(`${name} skipped: ${av.note}`);
+    }
+  }
+  const skipAll = (name, reason) => {
+    for (const n of opts.ns) for (const m of ['start', 'stop', 'status', 'restart', 'pss']) rec.na(m, n, name, reason);
+    for (const n of opts.idleAt) rec.na('cpu', n, name, reason);
+    rec.na('log', 1, name, reason);
+    rec.na('chain', opts.chainLength, name, reason);
+  };
+  for (const name of SUPERVISORS) {
+    if (!active.some((a) => a.name === name)) skipAll(name, args.only.includes(name) ? 'skipped' : 'not run');
+    if (name !== 'supd') {
+      for (const n of opts.ns) rec.na('api', n, name, 'n/a');
+      rec.na('floodApiP50', 1, name, 'n/a');
+      rec.na('floodApiP99', 1, name, 'n/a');
+    }
+  }
+  for (const n of opts.ns) rec.na('status', n, 'raw', 'n/a (no CLI)');
+  for (const name of ['supervisord', 'pm2']) if (active.some((a) => a.name === name)) rec.na('chain', opts.chainLength, name, 'n/a (no dependency readiness)');
+
+  const timeLeft = (what, name, skip) => {
+    if (now() < deadline) return true;
+    skip();
+    rec.notes.push(`${name} ${what} skipped: the 10-minute budget ran out`);
+    return false;
+  };
+
+  for (const a of active) {
+    for (const n of opts.ns) {
+      if (!timeLeft(`N=${n}`, a.name, () => ['start', 'stop', 'restart', 'pss'].forEach((m) => rec.na(m, n, a.name, 'skipped (time)')))) continue;
+      log(`${a.name}: fleet of ${n}`);
+      await fleet(a, n, opts, rec);
+    }
+  }
+  for (const a of active) {
+    if (!timeLeft('log flood', a.name, () => rec.na('log', 1, a.name, 'skipped (time)'))) continue;
+    log(`${a.name}: log flood`);
+    await flood(a, opts, rec);
+  }
+  for (const a of active.filter((x) => x.name === 'supd' || x.name === 'raw')) {
+    if (!timeLeft('chain', a.name, () => rec.na('chain', opts.chainLength, a.name, 'skipped (time)'))) continue;
+    log(`${a.name}: dependency chain`);
+    await chain(a, opts, rec);
+  }
+
+  const leftovers = taggedProcesses();
+  cleanupAll();
+  const sleeps = leftovers.filter((p) => p.comm === 'sleep');
+  if (leftovers.length > 0) {
+    const msg = `WARNING: ${leftovers.length} process(es) of this run were still alive at the end (${sleeps.length} sleep): ${leftovers
+      .slice(0, 5)
+      .map((p) => `${p.pid} ${p.cmdline}`)
+      .join('; ')}; killed by pid`;
+    rec.notes.push(msg);
+    log(msg);
+  }
+  const after = taggedProcesses();
+  if (after.length > 0) log(`WARNING: still alive after cleanup: ${after.map((p) => `${p.pid} ${p.cmdline}`).join('; ')}`);
+
+  const info = {
+    ...machine(),
+    mode: args.quick ? 'quick (N=100, fewer repetitions)' : 'full',
+    versions,
+    seconds: ((now() - t0) / 1000).toFixed(0),
+    method: [
+      'Everything is measured from outside by reading /proc: children are the `sleep 100000` processes below the daemon\'s pid (PM2: its God daemon); the supervisor\'s own word is not used.',
+      'start-all and stop-all: from issuing the CLI command (raw: a line on its stdin) until every child is alive / none is; status: one full CLI run (supd `--json status`, `supervisorctl status`, `pm2 jlist`); API: one GET over the unix socket on a new connection.',
+      `restart: kill -9 of one child until a new child is alive, ${opts.restartReps} times (restart delay 0). Memory: PSS summed over the daemon's processes. Idle CPU: utime+stime over ${opts.idleMs / 1000} s with the fleet running, after ${(opts.settleMs + opts.idleSettleMs) / 1000} s of settling.`,
+      `log: ${opts.floodBytes / 1e6} MB of numbered 100-byte lines from one unit, timed from its first write until the captured files (rotated ones summed) hold every byte; each line is then read back in order (supd: logs.maxSize 64MB, keep 5; supervisord: 64MB × 5 backups; pm2: no rotation without pm2-logrotate; raw: the child writes the file itself, the ceiling). API p50/p99: GET /v1/units every 10 ms during the flood.`,
+      `chain: ${opts.chainLength} node tcp servers, each requiring the one before, tcp readiness; from the start command until the last port accepts. raw starts each when the previous accepts (the limit).`,
+    ],
+  };
+  const md = renderMarkdown(rec, info);
+  const outDir = path.join(here, 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'latest.md'), md);
+  process.stdout.write(`\n${md}\n`);
+  log(`written to ${path.relative(process.cwd(), path.join(outDir, 'latest.md'))}`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e?.stack ?? e}\n`);
+  cleanupAll();
+  process.exit(1);
+});
