@@ -1,0 +1,25 @@
+// start, stop and restart share one loop: one request per target, in the order given, stopping
+// at the first that fails (the error says which unit and why).
+import type { Action, CommandResult, RollingStrategy } from '../daemon/api/contract.js';
+import type { Context } from './context.js';
+import { commandDone } from './render.js';
+
+export interface ActArgs {
+  targets: string[];
+  safe: boolean;
+  wait: boolean;
+  rolling: RollingStrategy | null;
+  withDependents: boolean;
+}
+
+/** With --json each target's CommandResult is printed as one JSON line: for one target that is
+ * exactly the API body. */
+export async function act(action: Action, args: ActArgs, ctx: Context): Promise<number> {
+  const client = ctx.client();
+  for (const target of args.targets) {
+    const body = { safe: args.safe, wait: args.wait, rolling: args.rolling, withDependents: args.withDependents };
+    const result = await client.postJson<CommandResult>(`/v1/units/${encodeURIComponent(target)}/${action}`, body);
+    ctx.out(ctx.json ? `${JSON.stringify(result)}\n` : commandDone(action, target, result));
+  }
+  return 0;
+}

@@ -1,0 +1,194 @@
+// supctl's HTTP client: JSON over supd's unix socket, or over TCP with a bearer token. Every
+// failure becomes a SupdError whose code carries the exit code (unreachable 3, refused 4, …).
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage, RequestOptions } from 'node:http';
+import { ErrorCodes, SupdError } from '../daemon/errors.js';
+import type { ErrorCode } from '../daemon/errors.js';
+
+export type Endpoint = { kind: 'socket'; path: string } | { kind: 'url'; url: URL };
+
+export interface ClientOptions {
+  endpoint: Endpoint;
+  /** Sent as `Authorization: Bearer` over TCP; the socket needs none. */
+  token: string | null;
+}
+
+/** `host:port` or a URL; only http and https. */
+export function parseHost(text: string): URL {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new SupdError('SUPD_USAGE', `--host ${text}: not a URL or host:port`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new SupdError('SUPD_USAGE', `--host ${text}: only http:// and https:// are supported`);
+  }
+  return url;
+}
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND',
+  'EAI_AGAIN', 'ENOTSOCK', 'ECONNABORTED',
+]);
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such socket (is supd running?)',
+  ECONNREFUSED: 'connection refused (is supd running?)',
+  ECONNRESET: 'the connection was reset',
+  ENOTFOUND: 'unknown host',
+};
+
+function errnoCode(e: unknown): string | undefined {
+  if (typeof e !== 'object' || e === null || !('code' in e)) return undefined;
+  return typeof e.code === 'string' ? e.code : undefined;
+}
+
+/** What a failed connection means to the user: unreachable (3), or refused by the socket's mode (4). */
+export function connectionError(where: string, e: unknown): SupdError {
+  const code = errnoCode(e);
+  const message = e instanceof Error ? e.message : String(e);
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new SupdError('SUPD_FORBIDDEN', `permission denied on ${where}`, {
+      hint: 'the socket\'s file mode is its guard: run as supd\'s user or a member of its group',
+      cause: e,
+    });
+  }
+  if (code !== undefined && UNREACHABLE.has(code)) {
+    return new SupdError('SUPD_UNREACHABLE', `cannot reach supd at ${where}: ${REASONS[code] ?? `${code} (${message})`}`, { cause: e });
+  }
+  return new SupdError('SUPD_UNREACHABLE', `cannot reach supd at ${where}: ${message}`, { cause: e });
+}
+
+function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ErrorCodes, code);
+}
+
+const BY_STATUS: Record<number, ErrorCode> = {
+  400: 'SUPD_BAD_REQUEST', 401: 'SUPD_UNAUTHORIZED', 403: 'SUPD_FORBIDDEN', 404: 'SUPD_UNKNOWN_TARGET',
+  409: 'SUPD_CONFLICT', 422: 'SUPD_INVALID_UNITS', 503: 'SUPD_SHUTTING_DOWN',
+};
+
+/** A non-2xx answer as a SupdError: the body's code when supd sent one, else one from the status. */
+export function responseError(status: number, body: string): SupdError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed === 'object' && parsed !== null && 'error' in parsed) {
+    const error: unknown = parsed.error;
+    if (typeof error === 'object' && error !== null && 'code' in error && 'message' in error && isErrorCode(error.code)) {
+      const hint = 'hint' in error && typeof error.hint === 'string' ? error.hint : undefined;
+      const details = 'details' in error ? error.details : undefined;
+      return new SupdError(error.code, String(error.message), {
+        ...(hint === undefined ? {} : { hint }),
+        ...(details === undefined ? {} : { details }),
+      });
+    }
+  }
+  const text = body.trim().slice(0, 200);
+  return new SupdError(BY_STATUS[status] ?? 'SUPD_INTERNAL', `supd answered ${status}${text === '' ? '' : `: ${text}`}`);
+}
+
+export interface Response {
+  status: number;
+  body: string;
+}
+
+export class Client {
+  readonly where: string;
+  private readonly opts: ClientOptions;
+
+  constructor(opts: ClientOptions) {
+    this.opts = opts;
+    this.where = opts.endpoint.kind === 'socket' ? opts.endpoint.path : opts.endpoint.url.origin;
+  }
+
+  async getJson<T>(path: string): Promise<T> {
+    return this.json<T>(await this.request('GET', path));
+  }
+
+  async postJson<T>(path: string, body?: unknown): Promise<T> {
+    return this.json<T>(await this.request('POST', path, body));
+  }
+
+  async getText(path: string): Promise<string> {
+    return (await this.request('GET', path)).body;
+  }
+
+  /** A 2xx answer, or the SupdError it stands for. */
+  async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = this.send(method, path, payload, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e) => reject(connectionError(this.where, e)));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve({ status, body: text });
+          else reject(responseError(status, text));
+        });
+      });
+      req.on('error', (e) => reject(connectionError(this.where, e)));
+      req.end(payload);
+    });
+  }
+
+  /** Streams a GET's body to `onData` until supd ends it; `stop()` ends it from this side. */
+  stream(path: string, onData: (text: string) => void): { done: Promise<void>; stop: () => void } {
+    let stopped = false;
+    let stopRequest = (): void => {};
+    const done = new Promise<void>((resolve, reject) => {
+      const req = this.send('GET', path, undefined, (res) => {
+        const status = res.statusCode ?? 0;
+        res.setEncoding('utf8');
+        if (status < 200 || status >= 300) {
+          let text = '';
+          res.on('data', (c: string) => { text += c; });
+          res.on('end', () => reject(responseError(status, text)));
+          return;
+        }
+        res.on('data', onData);
+        res.on('end', () => resolve());
+        res.on('error', (e) => (stopped ? resolve() : reject(connectionError(this.where, e))));
+      });
+      req.on('error', (e) => (stopped ? resolve() : reject(connectionError(this.where, e))));
+      req.on('close', () => { if (stopped) resolve(); });
+      stopRequest = () => req.destroy();
+      req.end();
+    });
+    return { done, stop: () => { stopped = true; stopRequest(); } };
+  }
+
+  private json<T>(res: Response): T {
+    try {
+      // supctl trusts the daemon it talks to for the shape; the API's schemas guarantee it.
+      return JSON.parse(res.body) as T;
+    } catch {
+      throw new SupdError('SUPD_INTERNAL', `supd at ${this.where} sent a body that is not JSON: ${res.body.slice(0, 100)}`);
+    }
+  }
+
+  private send(method: string, path: string, payload: string | undefined, onResponse: (res: IncomingMessage) => void): http.ClientRequest {
+    const headers: Record<string, string> = { accept: 'application/json, text/plain, text/event-stream' };
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(payload));
+    }
+    const { endpoint, token } = this.opts;
+    // A fresh connection per request: supctl makes one or two, and nothing should keep it alive after.
+    const base: RequestOptions = { method, path, headers, agent: false };
+    if (endpoint.kind === 'socket') return http.request({ ...base, socketPath: endpoint.path }, onResponse);
+    if (token !== null) headers['authorization'] = `Bearer ${token}`;
+    const url = endpoint.url;
+    const prefix = url.pathname.replace(/\/+$/, '');
+    const options: RequestOptions = { ...base, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: prefix + path };
+    return url.protocol === 'https:' ? https.request(options, onResponse) : http.request(options, onResponse);
+  }
+}

@@ -1,0 +1,26 @@
+// supctl show UNIT: the resolved unit with its exact command line, or the API body with --json.
+import type { Command, OptionValues } from 'commander';
+import type { UnitBody } from '../../daemon/api/contract.js';
+import type { Context } from '../context.js';
+import { json, showUnit } from '../render.js';
+
+export const name = 'show';
+export const description = 'show the resolved unit, including the exact command line';
+
+export interface Args {
+  unit: string;
+}
+
+export function configure(cmd: Command): void {
+  cmd.argument('<unit>', 'the unit');
+}
+
+export function parse(operands: readonly string[], _opts: OptionValues): Args {
+  return { unit: operands[0] ?? '' };
+}
+
+export async function run(args: Args, ctx: Context): Promise<number> {
+  const body = await ctx.client().getJson<UnitBody>(`/v1/units/${encodeURIComponent(args.unit)}`);
+  ctx.out(ctx.json ? json(body) : showUnit(body.unit));
+  return 0;
+}

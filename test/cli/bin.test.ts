@@ -1,0 +1,59 @@
+// The built `supctl` (node dist/cli/main.js; `npm test` builds first) against a real API server:
+// the exit codes a script sees, 0 to 4, and the messages beside them.
+import t from 'tap';
+import path from 'node:path';
+import { okResult } from '../fakes/control.js';
+import { bin, BIN, binBuilt, daemon, shortTempDir } from './helpers.js';
+
+if (!binBuilt()) {
+  t.fail(`${BIN} is missing: run \`npm run build\` first (npm test does)`);
+} else {
+  t.test('0: status over the socket prints the table', async (t) => {
+    const d = await daemon(t);
+    const r = await bin(t, ['--socket', d.socket, 'status']);
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stdout, /^UNIT\s+STATE/);
+    t.match(r.stdout, /^db\s+ready\s+900/m);
+  });
+
+  t.test('0: --version prints the package version; every command has --help', async (t) => {
+    const version = await bin(t, ['--version']);
+    t.equal(version.code, 0);
+    t.match(version.stdout, /^\d+\.\d+\.\d+/);
+    const help = await bin(t, ['logs', '--help']);
+    t.equal(help.code, 0);
+    t.match(help.stdout, /-f, --follow/);
+  });
+
+  t.test('1: a unit that did not become ready, with its last log lines', async (t) => {
+    const d = await daemon(t);
+    d.control.onCommand = (req) => ({
+      ...okResult(req, ['web_1']), ok: false,
+      failures: [{ unit: 'web_1', reason: 'not ready after 30s', logTail: ['panic: address in use'] }],
+    });
+    const r = await bin(t, ['--socket', d.socket, 'start', 'web_1']);
+    t.equal(r.code, 1);
+    t.match(r.stderr, 'supctl: start web_1 failed: web_1: not ready after 30s');
+    t.match(r.stderr, '  panic: address in use');
+  });
+
+  t.test('2: a usage error', async (t) => {
+    const r = await bin(t, ['restart', '--rolling', 'sideways', 'web']);
+    t.equal(r.code, 2);
+    t.match(r.stderr, /argument 'sideways' is invalid/);
+  });
+
+  t.test('3: no daemon on the socket', async (t) => {
+    const socket = path.join(shortTempDir(t), 'supd.sock');
+    const r = await bin(t, ['status'], { SUPD_SOCKET: socket });
+    t.equal(r.code, 3);
+    t.equal(r.stderr, `supctl: cannot reach supd at ${socket}: no such socket (is supd running?)\n`);
+  });
+
+  t.test('4: refused over TCP without a token, and for a viewer stopping a unit', async (t) => {
+    const d = await daemon(t, { tcp: true });
+    t.equal((await bin(t, ['--host', d.url, 'status'])).code, 4);
+    t.equal((await bin(t, ['--host', d.url, 'stop', 'db'], { SUPCTL_TOKEN: 'viewer-token' })).code, 4);
+    t.equal((await bin(t, ['--host', d.url, 'stop', 'db'], { SUPCTL_TOKEN: 'operator-token' })).code, 0);
+  });
+}

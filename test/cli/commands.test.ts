@@ -1,0 +1,253 @@
+// supctl's commands in-process against a real API server over a FakeControl: what the user sees
+// and the exit code (0 done, 1 failed, 2 usage, 3 unreachable, 4 refused).
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { okResult } from '../fakes/control.js';
+import { cli, daemon, shortTempDir, waitFor } from './helpers.js';
+
+t.test('status prints the table of every unit', async (t) => {
+  const d = await daemon(t);
+  const r = await cli(['--socket', d.socket, 'status']);
+  t.equal(r.code, 0);
+  t.match(r.stdout, /^UNIT\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+CPU\s+MEM\s+LAST-EXIT\s+REASON\n/);
+  t.match(r.stdout, /^web_2\s+draining,lb-off\s+1002\s+3m12s/m);
+  t.match(r.stdout, /^worker\s+failed\s+-\s+-\s+0\s+-\s+-\s+exit 1\s+crashed 6 times in 1m$/m);
+});
+
+t.test('status --json prints the API body, filtered by the targets', async (t) => {
+  const d = await daemon(t);
+  const r = await cli(['--socket', d.socket, '--json', 'status', 'web']);
+  t.equal(r.code, 0);
+  const body = JSON.parse(r.stdout);
+  t.same(body.units.map((u: { name: string }) => u.name), ['web_1', 'web_2']);
+  t.same(body.units[0], d.control.get('web_1')?.status);
+});
+
+t.test('status of an unknown target exits 1 naming it', async (t) => {
+  const d = await daemon(t);
+  const r = await cli(['--socket', d.socket, 'status', 'nope']);
+  t.equal(r.code, 1);
+  t.equal(r.stderr, 'supctl: no unit or group named "nope"\n');
+});
+
+t.test('the socket comes from SUPD_SOCKET when --socket is not given', async (t) => {
+  const d = await daemon(t);
+  t.equal((await cli(['status'], { SUPD_SOCKET: d.socket })).code, 0);
+});
+
+t.test('start waits by default; --no-wait does not; each target is one request, in order', async (t) => {
+  const d = await daemon(t);
+  const r = await cli(['--socket', d.socket, 'start', 'db', 'web']);
+  t.equal(r.code, 0);
+  t.equal(r.stdout, 'start db: done\nstart web: done\n');
+  t.same(d.control.commands.map((c) => [c.action, c.target, c.wait]), [['start', 'db', true], ['start', 'web', true]]);
+  t.equal((await cli(['--socket', d.socket, 'start', '--no-wait', 'db'])).code, 0);
+  t.equal(d.control.commands[2]?.wait, false);
+});
+
+t.test('stop --safe and restart --rolling --with-dependents send what they say', async (t) => {
+  const d = await daemon(t);
+  t.equal((await cli(['--socket', d.socket, 'stop', '--safe', 'all'])).code, 0);
+  t.equal((await cli(['--socket', d.socket, 'restart', '--safe', '--rolling', 'half-by-half', '--with-dependents', 'web'])).code, 0);
+  t.same(d.control.commands, [
+    { action: 'stop', target: 'all', safe: true, wait: true, rolling: null, withDependents: false },
+    { action: 'restart', target: 'web', safe: true, wait: true, rolling: 'half-by-half', withDependents: true },
+  ]);
+});
+
+t.test('a unit that fails to start: exit 1, the unit and reason, then its last log lines', async (t) => {
+  const d = await daemon(t);
+  d.control.onCommand = (req) => ({
+    ...okResult(req, ['db', 'web_1']), ok: false,
+    failures: [{ unit: 'web_1', reason: 'not ready after 30s', logTail: ['listening on 8080', 'panic: address in use'] }],
+  });
+  const r = await cli(['--socket', d.socket, 'start', 'web_1']);
+  t.equal(r.code, 1);
+  t.equal(r.stderr, [
+    'supctl: start web_1 failed: web_1: not ready after 30s',
+    '--- last log lines of web_1 ---',
+    '  listening on 8080',
+    '  panic: address in use',
+    '',
+  ].join('\n'));
+});
+
+t.test('the first failing target stops the loop', async (t) => {
+  const d = await daemon(t);
+  const r = await cli(['--socket', d.socket, 'stop', 'db', 'ghost', 'web']);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /"ghost"/);
+  t.same(d.control.commands.map((c) => c.target), ['db', 'ghost']);
+});
+
+t.test('with --json a failure prints the error body on stdout', async (t) => {
+  const d = await daemon(t);
+  d.control.onCommand = (req) => ({ ...okResult(req, ['web_2']), ok: false, forced: ['web_2'] });
+  const r = await cli(['--socket', d.socket, '--json', 'stop', '--safe', 'web_2']);
+  t.equal(r.code, 1);
+  t.match(JSON.parse(r.stdout), { error: { code: 'SUPD_OPERATION_FAILED', details: { forced: ['web_2'] } } });
+});
+
+t.test('another rollout in progress: exit 4 with the hint', async (t) => {
+  const d = await daemon(t);
+  d.control.busy.add('web');
+  const r = await cli(['--socket', d.socket, 'restart', '--rolling', 'one-by-one', 'web']);
+  t.equal(r.code, 4);
+  t.equal(r.stderr, 'supctl: a rollout already runs on web\nhint: wait for it, or cancel it\n');
+});
+
+t.test('supd shutting down: exit 1', async (t) => {
+  const d = await daemon(t);
+  d.control.closing = true;
+  const r = await cli(['--socket', d.socket, 'start', 'db']);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /shutting down/);
+});
+
+t.test('reload prints what changed', async (t) => {
+  const d = await daemon(t);
+  d.control.reloadResult = { ok: true, added: ['cache'], changed: ['web_1'], removed: [], diagnostics: [] };
+  const r = await cli(['--socket', d.socket, 'reload']);
+  t.equal(r.code, 0);
+  t.equal(r.stdout, 'reloaded\nadded: cache\nchanged: web_1\n');
+});
+
+t.test('an invalid reload prints file:line:col: message and exits 1', async (t) => {
+  const d = await daemon(t);
+  d.control.reloadResult = {
+    ok: false, added: [], changed: [], removed: [],
+    diagnostics: [{ severity: 'error', code: 'SUPD_UNIT_UNKNOWN_KEY', message: 'unknown key "comand"', pos: { file: '/srv/units/web.yaml', line: 3, col: 1 } }],
+  };
+  const r = await cli(['--socket', d.socket, 'reload'], {}, '/');
+  t.equal(r.code, 1);
+  t.match(r.stderr, /^srv\/units\/web\.yaml:3:1: unknown key "comand"\n/);
+  t.match(r.stderr, /supctl: reload refused: 1 error\(s\)/);
+});
+
+t.test('logs -n prints the last lines', async (t) => {
+  const d = await daemon(t);
+  d.control.write('db', 'a\nb\nc\n');
+  const r = await cli(['--socket', d.socket, 'logs', '-n', '2', 'db']);
+  t.equal(r.code, 0);
+  t.equal(r.stdout, 'b\nc\n');
+  t.equal((await cli(['--socket', d.socket, 'logs', '-n', 'many', 'db'])).code, 2);
+  const missing = await cli(['--socket', d.socket, 'logs', 'ghost']);
+  t.equal(missing.code, 1);
+  t.equal(missing.stderr, 'supctl: no unit named "ghost"\n');
+});
+
+t.test('logs -f prints new output as it is written, and ends cleanly when supd closes the stream', async (t) => {
+  const d = await daemon(t);
+  d.control.write('db', 'old\n');
+  let out = '';
+  const { runCli } = await import('../../cli/program.js');
+  const running = runCli(['--socket', d.socket, 'logs', '-f', 'db'], {
+    stdout: (s) => { out += s; }, stderr: () => {}, env: {}, cwd: '/', version: '0',
+  });
+  await waitFor(() => out === 'old\n' && d.control.following('db') === 1, 'the tail');
+  d.control.write('db', 'new\n');
+  await waitFor(() => out === 'old\nnew\n', 'the new line');
+  await d.close();
+  t.equal(await running, 0);
+});
+
+t.test('show prints the exact command line; --json the API body', async (t) => {
+  const d = await daemon(t);
+  const r = await cli(['--socket', d.socket, 'show', 'web_1']);
+  t.equal(r.code, 0);
+  t.match(r.stdout, /^command: \/bin\/sh -c 'exec \.\/server --name web_1'$/m);
+  const j = await cli(['--socket', d.socket, '--json', 'show', 'web_1']);
+  t.same(JSON.parse(j.stdout).unit.spec.argv, ['/bin/sh', '-c', 'exec ./server --name web_1']);
+});
+
+t.test('health exits 0 only when every target is ready', async (t) => {
+  const d = await daemon(t);
+  t.equal((await cli(['--socket', d.socket, 'health', 'db', 'web_1'])).code, 0);
+  const group = await cli(['--socket', d.socket, 'health', 'web']);
+  t.equal(group.code, 1, 'web_2 is draining');
+  t.match(group.stdout, /^web_2\s+no\s+draining/m);
+  t.equal((await cli(['--socket', d.socket, 'health'])).code, 1, 'all: worker failed');
+  const j = await cli(['--socket', d.socket, '--json', 'health', 'web_1']);
+  t.same(JSON.parse(j.stdout), { ready: true, units: [{ name: 'web_1', ready: true, state: 'ready', reason: 'ready check passed' }] });
+  t.equal((await cli(['--socket', d.socket, 'health', 'ghost'])).code, 1);
+});
+
+t.test('an absent socket exits 3: cannot reach supd at <socket>', async (t) => {
+  const dir = shortTempDir(t);
+  const socket = path.join(dir, 'none.sock');
+  const r = await cli(['--socket', socket, 'status']);
+  t.equal(r.code, 3);
+  t.equal(r.stderr, `supctl: cannot reach supd at ${socket}: no such socket (is supd running?)\n`);
+});
+
+t.test('a closed TCP port exits 3', async (t) => {
+  const d = await daemon(t, { tcp: true });
+  const url = d.url;
+  await d.close();
+  const r = await cli(['--host', url, '--token', 'admin-token', 'status']);
+  t.equal(r.code, 3);
+  t.match(r.stderr, `supctl: cannot reach supd at ${url}: connection refused`);
+});
+
+t.test('usage errors exit 2', async (t) => {
+  const d = await daemon(t);
+  for (const args of [[], ['frobnicate'], ['start'], ['restart', '--rolling', 'sideways', 'web'], ['--socket', d.socket, '--host', 'localhost:1', 'status'], ['show', 'a', 'b']]) {
+    t.equal((await cli(args)).code, 2, args.join(' '));
+  }
+  t.same(d.control.commands, []);
+});
+
+t.test('--version and --help exit 0, for every command too', async (t) => {
+  t.same(await cli(['--version']), { code: 0, stdout: '1.2.3\n', stderr: '' });
+  for (const command of ['status', 'start', 'stop', 'restart', 'reload', 'logs', 'show', 'validate', 'health']) {
+    const r = await cli([command, '--help']);
+    t.equal(r.code, 0, command);
+    t.match(r.stdout, `Usage: supctl ${command}`);
+  }
+  t.match((await cli(['restart', '--help'])).stdout, /--rolling <strategy>[\s\S]*choices:\s+"one-by-one", "half-by-half"/);
+});
+
+t.test('over TCP: no token or an unknown one exits 4; a viewer cannot stop (4); an operator can', async (t) => {
+  const d = await daemon(t, { tcp: true });
+  const none = await cli(['--host', d.url, 'status']);
+  t.equal(none.code, 4);
+  t.match(none.stderr, /needs a token/);
+  t.equal((await cli(['--host', d.url, '--token', 'guess', 'status'])).code, 4);
+  t.equal((await cli(['--host', d.url, '--token', 'viewer-token', 'status'])).code, 0);
+  const viewer = await cli(['--host', d.url, '--token', 'viewer-token', 'stop', 'db']);
+  t.equal(viewer.code, 4);
+  t.match(viewer.stderr, /role viewer may not/);
+  t.equal((await cli(['--host', d.url, 'stop', 'db'], { SUPCTL_TOKEN: 'operator-token' })).code, 0, 'token from SUPCTL_TOKEN');
+  t.same(d.control.commands.map((c) => c.target), ['db']);
+});
+
+t.test('--host accepts host:port without a scheme', async (t) => {
+  const d = await daemon(t, { tcp: true });
+  t.equal((await cli(['--host', d.url.replace('http://', ''), '--token', 'viewer-token', 'status'])).code, 0);
+});
+
+t.test('validate: a good directory exits 0, a bad file exits 1 with file:line:col', async (t) => {
+  const dir = shortTempDir(t);
+  const good = path.join(dir, 'good');
+  const bad = path.join(dir, 'bad');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(good);
+  mkdirSync(bad);
+  writeFileSync(path.join(good, 'db.yaml'), 'command: [sleep, "1000"]\n');
+  writeFileSync(path.join(good, 'web.yaml'), 'command: ./server\nrequires: [db]\n');
+  writeFileSync(path.join(bad, 'web.yaml'), 'command: ./server\ncomand: oops\n');
+  const ok = await cli(['validate', good]);
+  t.equal(ok.code, 0, ok.stderr);
+  t.match(ok.stdout, '2 unit(s) OK');
+  const ko = await cli(['validate', 'bad'], {}, dir);
+  t.equal(ko.code, 1);
+  t.match(ko.stderr, /^bad\/web\.yaml:2:1: .*comand/m);
+  const fromEnv = await cli(['validate'], { SUPD_UNITS_DIR: good });
+  t.equal(fromEnv.code, 0);
+  const missing = await cli(['validate', path.join(dir, 'nowhere')]);
+  t.equal(missing.code, 1);
+  t.match(missing.stderr, /cannot read the units directory/);
+  const j = await cli(['--json', 'validate', good]);
+  t.match(JSON.parse(j.stdout), { ok: true, units: ['db', 'web'], diagnostics: [] });
+});
