@@ -1,0 +1,245 @@
+// The machine on the way down: stop, the kill timer, safe stop (lb hook, drain action,
+// connections, timeout), remote requirements and stale results. Rows as in machine-up.
+import t from 'tap';
+import { onEvent, spawn, stop } from '../../daemon/core/machine.js';
+import { unitIn } from './helpers.js';
+import { NOW, plain, healthy, stopCmd, drainSignal, drainCmd, drainConns, drainLb, remote, PID, timer, exitedEv, readyU, startingU, stoppingU, drainingU, run, runRows } from './machine-table.js';
+
+runRows([
+  {
+    name: 'ready, stop: stopping with the stop signal and the kill timer',
+    spec: plain, unit: readyU(), act: (st) => stop(st, { safe: false, then: 'down', reason: 'stop requested' }),
+    state: 'stopping', effects: [...Array<string>(6).fill('clearTimer'), 'unwatchLog', 'transition', 'signal', 'setTimer'],
+    check: (t, r) => {
+      t.same(r.unit.s, { state: 'stopping', pid: PID, then: 'down' });
+      t.match(r.effects.at(-1), { timer: 'kill', due: NOW + 30_000 });
+    },
+  },
+  {
+    name: 'ready, stop with a stop command: the command runs instead of the signal',
+    spec: stopCmd, unit: readyU(), act: (st) => stop(st, { safe: false, then: 'down', reason: 'stop requested' }),
+    state: 'stopping', effects: [...Array<string>(6).fill('clearTimer'), 'unwatchLog', 'transition', 'runCommand', 'setTimer'],
+    check: (t, r) => t.match(r.effects[8], { purpose: 'stop', argv: ['/usr/bin/ctl', 'shutdown', 'force'] }),
+  },
+  {
+    name: 'ready, safe stop without a safeStop: a normal stop',
+    spec: plain, unit: readyU(), act: (st) => stop(st, { safe: true, then: 'down', reason: 'safe stop requested' }),
+    state: 'stopping', effects: [...Array<string>(6).fill('clearTimer'), 'unwatchLog', 'transition', 'signal', 'setTimer'],
+  },
+  {
+    name: 'starting before spawned, stop: stopping without a pid',
+    spec: plain, unit: startingU(null), act: (st) => stop(st, { safe: false, then: 'down', reason: 'stop requested' }),
+    state: 'stopping', effects: ['transition'],
+    check: (t, r) => t.same(r.unit.s, { state: 'stopping', pid: null, then: 'down' }),
+  },
+  {
+    name: 'stopping without a pid, spawned: the stop is sent to the new pid',
+    spec: plain, unit: stoppingU('down', null), act: { type: 'spawned', gen: 1, pid: PID },
+    state: 'stopping', effects: ['signal', 'setTimer'],
+    check: (t, r) => t.same(r.unit.s, { state: 'stopping', pid: PID, then: 'down' }),
+  },
+  {
+    name: 'stopping, kill timer: SIGKILL to the whole tree, still stopping',
+    spec: plain, unit: stoppingU('down'), act: timer('kill'),
+    state: 'stopping', effects: ['killTree'],
+    check: (t, r) => t.match(r.unit.reason, /stop timeout 30s: SIGKILL/),
+  },
+  {
+    name: 'stopping, stop command failed: falls back to the stop signal',
+    spec: stopCmd, unit: stoppingU('down'), act: { type: 'commandDone', gen: 1, purpose: 'stop', ok: false, message: 'exit 1' },
+    state: 'stopping', effects: ['signal'],
+  },
+  {
+    name: 'stopping (down), exited: inactive',
+    spec: plain, unit: stoppingU('down'), act: exitedEv(0),
+    state: 'inactive', effects: [...Array<string>(7).fill('clearTimer'), 'unwatchLog', 'transition'],
+    wantStart: false,
+  },
+  {
+    name: 'stopping (restart), exited: inactive, and the unit wants to start again',
+    spec: plain, unit: stoppingU('restart'), act: exitedEv(0),
+    state: 'inactive', effects: [...Array<string>(7).fill('clearTimer'), 'unwatchLog', 'transition'],
+    wantStart: true,
+    check: (t, r) => t.equal(r.unit.restarts, 1),
+  },
+  {
+    name: 'ready, safe stop with a signal drain: draining, drain timer, the drain signal',
+    spec: drainSignal, unit: readyU(), act: (st) => stop(st, { safe: true, then: 'down', reason: 'safe stop requested' }),
+    state: 'draining', effects: ['clearTimer', 'transition', 'setTimer', 'signal'],
+    check: (t, r) => {
+      t.match(r.unit.s, { step: 'action', then: 'down' });
+      t.match(r.effects[2], { timer: 'drain', due: NOW + 600_000 });
+      t.match(r.effects[3], { signal: 'SIGUSR1', pid: PID });
+    },
+  },
+  {
+    name: 'ready, safe stop with an lb hook: lb.disable runs first, before the drain action',
+    spec: drainLb, unit: readyU(), act: (st) => stop(st, { safe: true, then: 'down', reason: 'safe stop requested' }),
+    state: 'draining', effects: ['clearTimer', 'transition', 'setTimer', 'runCommand'],
+    check: (t, r) => {
+      t.match(r.unit.s, { step: 'lb-disable' });
+      t.match(r.effects[3], { purpose: 'lb-disable', argv: ['/usr/bin/lb', 'disable', 'u'] });
+    },
+  },
+  {
+    name: 'draining, lb.disable done: out of the balancer, then the drain action',
+    spec: drainLb, unit: drainingU('lb-disable'), act: { type: 'commandDone', gen: 1, purpose: 'lb-disable', ok: true, message: 'exit 0' },
+    state: 'draining', effects: ['hookDone', 'runCommand'],
+    check: (t, r) => {
+      t.equal(r.unit.lbDisabled, true);
+      t.match(r.unit.s, { step: 'action' });
+      t.match(r.effects[1], { purpose: 'drain', argv: ['/usr/bin/ctl', 'drain'] });
+    },
+  },
+  {
+    name: 'draining, lb.disable failed outside a rollout: the drain carries on',
+    spec: drainLb, unit: drainingU('lb-disable'), act: { type: 'commandDone', gen: 1, purpose: 'lb-disable', ok: false, message: 'exit 3' },
+    state: 'draining', effects: ['hookDone', 'runCommand'],
+    check: (t, r) => t.equal(r.unit.lbDisabled, false),
+  },
+  {
+    name: 'draining, lb.disable failed in a rollout (strictLb): back to ready',
+    spec: drainLb, unit: drainingU('lb-disable', { strictLb: true }), act: { type: 'commandDone', gen: 1, purpose: 'lb-disable', ok: false, message: 'exit 3' },
+    state: 'ready', effects: ['hookDone', 'clearTimer', 'transition'],
+    check: (t, r) => {
+      t.same(r.unit.s, { state: 'ready', pid: PID });
+      t.match(r.unit.reason, /lb.disable hook failed: exit 3/);
+      t.match(r.effects[0], { kind: 'hookDone', ok: false });
+    },
+  },
+  {
+    name: 'draining, drain command done: stopping, not forced',
+    spec: drainCmd, unit: drainingU('action'), act: { type: 'commandDone', gen: 1, purpose: 'drain', ok: true, message: 'exit 0' },
+    state: 'stopping', effects: ['clearTimer', 'clearTimer', ...Array<string>(6).fill('clearTimer'), 'unwatchLog', 'transition', 'signal', 'setTimer'],
+    check: (t, r) => t.equal(r.unit.forced, false),
+  },
+  {
+    name: 'ready, safe stop waiting for connections: the first count is asked for',
+    spec: drainConns, unit: readyU(), act: (st) => stop(st, { safe: true, then: 'down', reason: 'safe stop requested' }),
+    state: 'draining', effects: ['clearTimer', 'transition', 'setTimer', 'signal', 'countConnections'],
+    check: (t, r) => {
+      t.match(r.unit.s, { step: 'connections' });
+      t.match(r.effects[4], { ports: [8080] });
+    },
+  },
+  {
+    name: 'draining, connections left: polled again',
+    spec: drainConns, unit: drainingU('connections'), act: { type: 'connections', gen: 1, count: 3 },
+    state: 'draining', effects: ['setTimer'],
+    check: (t, r) => {
+      t.match(r.unit.s, { connections: 3 });
+      t.match(r.effects[0], { timer: 'drain-poll' });
+    },
+  },
+  {
+    name: 'draining, drain-poll timer: connections counted again',
+    spec: drainConns, unit: drainingU('connections'), act: timer('drain-poll'),
+    state: 'draining', effects: ['countConnections'],
+  },
+  {
+    name: 'draining, no connections left: stopping, not forced',
+    spec: drainConns, unit: drainingU('connections'), act: { type: 'connections', gen: 1, count: 0 },
+    state: 'stopping', effects: ['clearTimer', 'clearTimer', ...Array<string>(6).fill('clearTimer'), 'unwatchLog', 'transition', 'signal', 'setTimer'],
+    check: (t, r) => {
+      t.equal(r.unit.forced, false);
+      t.match(r.effects.at(-2), { signal: 'SIGTERM' });
+    },
+  },
+  {
+    name: 'draining, drain timeout: stopping, forced',
+    spec: drainConns, unit: drainingU('connections'), act: timer('drain'),
+    state: 'stopping', effects: ['clearTimer', 'clearTimer', ...Array<string>(6).fill('clearTimer'), 'unwatchLog', 'transition', 'signal', 'setTimer'],
+    check: (t, r) => {
+      t.equal(r.unit.forced, true);
+      t.match(r.unit.reason, /drain timeout 1m: forced/);
+    },
+  },
+  {
+    name: 'draining (down), exited: inactive',
+    spec: drainSignal, unit: drainingU('action'), act: exitedEv(0),
+    state: 'inactive', effects: [...Array<string>(7).fill('clearTimer'), 'unwatchLog', 'transition'],
+    check: (t, r) => t.match(r.unit.reason, /while draining/),
+  },
+  {
+    name: 'ready with the lb disabled, lb.enable done: back in the balancer',
+    spec: drainLb, unit: readyU({ lbDisabled: true }), act: { type: 'commandDone', gen: 1, purpose: 'lb-enable', ok: true, message: 'exit 0' },
+    state: 'ready', effects: ['hookDone'],
+    check: (t, r) => t.equal(r.unit.lbDisabled, false),
+  },
+  {
+    name: 'starting with the lb disabled, ready: lb.enable runs',
+    spec: { ...drainLb, ready: plain.ready }, unit: unitIn({ state: 'starting', pid: PID }, { lbDisabled: true }), act: timer('grace'),
+    state: 'ready', effects: ['clearTimer', 'clearTimer', 'clearTimer', 'unwatchLog', 'transition', 'runCommand'],
+    check: (t, r) => t.match(r.effects[5], { purpose: 'lb-enable' }),
+  },
+  {
+    name: 'backoff, timer: the unit wants to start (the fleet checks requirements)',
+    spec: plain, unit: unitIn({ state: 'backoff', attempt: 1, until: NOW }), act: timer('backoff'),
+    state: 'backoff', effects: [], wantStart: true,
+  },
+  {
+    name: 'backoff, stop: inactive, the backoff timer cleared',
+    spec: plain, unit: unitIn({ state: 'backoff', attempt: 1, until: NOW + 1000 }), act: (st) => stop(st, { safe: false, then: 'down', reason: 'stop requested' }),
+    state: 'inactive', effects: ['clearTimer', 'clearTimer', 'transition'],
+  },
+  {
+    name: 'waiting, stop: inactive',
+    spec: plain, unit: unitIn({ state: 'waiting', missing: ['db'] }), act: (st) => stop(st, { safe: false, then: 'down', reason: 'stop requested' }),
+    state: 'inactive', effects: ['clearTimer', 'clearTimer', 'transition'],
+  },
+  {
+    name: 'failed, stop: inactive',
+    spec: plain, unit: unitIn({ state: 'failed', reason: 'crash loop' }), act: (st) => stop(st, { safe: false, then: 'down', reason: 'stop requested' }),
+    state: 'inactive', effects: ['transition'],
+  },
+  {
+    name: 'inactive, stop then restart: wants to start',
+    spec: plain, unit: unitIn({ state: 'inactive' }), act: (st) => stop(st, { safe: false, then: 'restart', reason: 'restart requested' }),
+    state: 'inactive', effects: [], wantStart: true,
+  },
+  {
+    name: 'stopping (down), stop then restart: the restart wins',
+    spec: plain, unit: stoppingU('down'), act: (st) => stop(st, { safe: false, then: 'restart', reason: 'restart requested' }),
+    state: 'stopping', effects: [],
+    check: (t, r) => t.match(r.unit.s, { then: 'restart' }),
+  },
+  {
+    name: 'waiting, remote timer: every remote requirement not yet seen is checked',
+    spec: remote, unit: unitIn({ state: 'waiting', missing: ['tcp://archive:9000'] }), act: timer('remote'),
+    state: 'waiting', effects: ['checkRemote'],
+    check: (t, r) => t.match(r.effects[0], { requirement: { kind: 'tcp', host: 'archive', port: 9000 } }),
+  },
+  {
+    name: 'waiting, remote requirement answers: wants to start',
+    spec: remote, unit: unitIn({ state: 'waiting', missing: ['tcp://archive:9000'] }), act: { type: 'remoteResult', gen: 1, raw: 'tcp://archive:9000', ok: true, message: 'connected' },
+    state: 'waiting', effects: [], wantStart: true,
+    check: (t, r) => t.ok(r.unit.remoteOk.has('tcp://archive:9000')),
+  },
+  {
+    name: 'waiting, remote requirement does not answer: checked again in 1s',
+    spec: remote, unit: unitIn({ state: 'waiting', missing: ['tcp://archive:9000'] }), act: { type: 'remoteResult', gen: 1, raw: 'tcp://archive:9000', ok: false, message: 'refused' },
+    state: 'waiting', effects: ['setTimer'],
+    check: (t, r) => t.match(r.effects[0], { timer: 'remote', due: NOW + 1000 }),
+  },
+  {
+    name: 'starting on generation 2, exited from generation 1: ignored',
+    spec: plain, unit: unitIn({ state: 'starting', pid: PID }, { gen: 2 }), act: exitedEv(1),
+    state: 'starting', effects: [],
+    check: (t, r) => t.same(r.unit, unitIn({ state: 'starting', pid: PID }, { gen: 2 })),
+  },
+  {
+    name: 'ready on generation 2, a stale probe result: ignored',
+    spec: healthy, unit: readyU({ gen: 2, healthFails: 2 }), act: { type: 'probeResult', gen: 1, purpose: 'health', ok: false, message: 'refused' },
+    state: 'ready', effects: [],
+    check: (t, r) => t.equal(r.unit.healthFails, 2),
+  },
+]);
+
+t.test('a spawn arms the same readiness again on every generation', async (t) => {
+  let r = run({ name: '', spec: plain, unit: unitIn({ state: 'backoff', attempt: 1, until: NOW }), act: (st) => spawn(st, 'restart'), state: 'starting', effects: [] });
+  t.equal(r.unit.gen, 2);
+  r = onEvent(r.unit, plain, { type: 'spawned', gen: 1, pid: 1 }, NOW);
+  t.same(r.effects, [], 'the old generation is not this process');
+  r = onEvent(r.unit, plain, { type: 'spawned', gen: 2, pid: 2 }, NOW);
+  t.same(r.unit.s, { state: 'starting', pid: 2 });
+});
