@@ -15,7 +15,6 @@ export type {
 export type { Diagnostic, UnitSpec } from '../../units/types.js';
 
 export type Role = 'viewer' | 'operator' | 'admin';
-export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 
 // `{type: [t, 'null']}` rather than anyOf: fast-json-stringify serialises it without a
 // validation pass per value, which matters for `status` of thousands of units.
@@ -79,7 +78,7 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; hint?: string; details?: unknown };
 }
 
-const StepState = Type.Unsafe<UnitStatus['state']>({
+const UnitStateSchema = Type.Unsafe<UnitStatus['state']>({
   enum: ['inactive', 'waiting', 'starting', 'ready', 'draining', 'stopping', 'backoff', 'failed'],
 });
 const RolloutStepStateSchema = Type.Unsafe<RolloutView['steps'][number]['state']>({
@@ -94,7 +93,7 @@ export const ExitViewSchema = Type.Object({
 
 export const UnitStatusSchema = Type.Object({
   name: Str,
-  state: StepState,
+  state: UnitStateSchema,
   goal: Type.Unsafe<'up' | 'down'>({ enum: ['up', 'down'] }),
   pid: nullable<number>('integer'),
   restarts: Type.Integer(),
@@ -173,7 +172,7 @@ export const HealthzBody = Type.Object({ ok: Type.Boolean(), version: Str });
 export type HealthzBody = Static<typeof HealthzBody>;
 
 /** `GET /v1/units/:name/health`: 200 with ready=true, or 503 with ready=false. */
-export const UnitHealthBody = Type.Object({ unit: Str, ready: Type.Boolean(), state: StepState });
+export const UnitHealthBody = Type.Object({ unit: Str, ready: Type.Boolean(), state: UnitStateSchema });
 export type UnitHealthBody = Static<typeof UnitHealthBody>;
 
 // ---- drift checks ---------------------------------------------------------------------------

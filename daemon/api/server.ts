@@ -63,7 +63,7 @@ export function buildServer(control: Control, opts: ServerOptions): FastifyInsta
       // The reply's generics are left open here; the plain FastifyReply is what is sent on.
       void (reply as unknown as FastifyReply).code(400).send(errorBody('SUPD_BAD_REQUEST', error.message));
     },
-  }) as unknown as FastifyInstance;
+  }) as unknown as FastifyInstance; // typed by the pino Logger given; routes need only the base logger
 
   const ajv = validators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajv.body : ajv.text).compile(schema));
