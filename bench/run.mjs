@@ -1,13 +1,13 @@
 // `npm run bench`: runs the same workloads on supd and on the baselines (raw spawn loop,
 // supervisord, PM2) in one run and writes the table to bench/results/latest.md.
 // Flags: --install (install missing baselines), --quick (N=100, fewer repetitions),
-// --only supd,raw (a subset of supervisors).
+// --only supd,raw (a subset of supervisors), --profile DIR (supd runs with --cpu-prof into DIR).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adapter as raw } from './adapters/raw.mjs';
-import { adapter as supd } from './adapters/supd.mjs';
+import { adapter as supd, configure as configureSupd } from './adapters/supd.mjs';
 import { adapter as supervisord } from './adapters/supervisord.mjs';
 import { adapter as pm2 } from './adapters/pm2.mjs';
 import { installBaselines } from './lib/install.mjs';
@@ -20,7 +20,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ADAPTERS = { raw, supd, supervisord, pm2 };
 
 function parseArgs(argv) {
-  const args = { install: false, quick: false, only: SUPERVISORS };
+  const args = { install: false, quick: false, only: SUPERVISORS, profile: undefined };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     if (a === '--install') args.install = true;
@@ -30,6 +30,9 @@ function parseArgs(argv) {
       args.only = String(v ?? '').split(',').filter((s) => s !== '');
       const unknown = args.only.filter((s) => !SUPERVISORS.includes(s));
       if (unknown.length > 0 || args.only.length === 0) usage(`--only takes a list of ${SUPERVISORS.join(',')}`);
+    } else if (a === '--profile') {
+      args.profile = argv[(i += 1)];
+      if (!args.profile) usage('--profile takes a directory');
     } else if (a === '--help' || a === '-h') usage();
     else usage(`unknown option ${a}`);
   }
@@ -38,7 +41,7 @@ function parseArgs(argv) {
 
 function usage(problem) {
   if (problem) process.stderr.write(`bench: ${problem}\n`);
-  process.stderr.write('usage: npm run bench -- [--install] [--quick] [--only raw,supd,supervisord,pm2]\n');
+  process.stderr.write('usage: npm run bench -- [--install] [--quick] [--only raw,supd,supervisord,pm2] [--profile DIR]\n');
   process.exit(problem ? 2 : 0);
 }
 
@@ -74,6 +77,7 @@ function machine() {
     node: process.version,
     kernel: os.release(),
     memGiB: (os.totalmem() / 1024 ** 3).toFixed(0),
+    load: os.loadavg()[0].toFixed(2),
   };
 }
 
@@ -85,12 +89,19 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (!fs.existsSync('/proc/self/stat')) throw new Error('the bench reads /proc: it runs on Linux only');
   installCleanupHandlers();
+  const loadAtStart = os.loadavg()[0].toFixed(2);
   const t0 = now();
   // The whole run must end within 10 minutes; leave room for the report and cleanup.
   const deadline = t0 + 9.5 * 60_000;
   const opts = options(args.quick);
   const rec = new Recorder();
 
+  if (args.profile !== undefined) {
+    const dir = path.resolve(args.profile);
+    fs.mkdirSync(dir, { recursive: true });
+    configureSupd({ nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
+    log(`supd writes CPU profiles to ${dir} (one per daemon run; open in Chrome DevTools)`);
+  }
   if (args.install) for (const line of installBaselines()) log(line);
 
   const versions = [];
@@ -165,6 +176,7 @@ async function main() {
 
   const info = {
     ...machine(),
+    loadAtStart,
     mode: args.quick ? 'quick (N=100, fewer repetitions)' : 'full',
     versions,
     seconds: ((now() - t0) / 1000).toFixed(0),

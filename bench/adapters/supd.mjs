@@ -50,6 +50,12 @@ function unitFiles(n, workload) {
   }
 }
 
+// Extra node flags for the daemon, e.g. --cpu-prof (set by run.mjs from --profile DIR).
+let daemonNodeArgs = [];
+export function configure({ nodeArgs = [] } = {}) {
+  daemonNodeArgs = nodeArgs;
+}
+
 const ctl = (s, args, timeoutMs = 120_000) => runCmd(process.execPath, [cliJs, '--socket', s.socket, ...args], { timeoutMs });
 
 export const adapter = {
@@ -80,7 +86,7 @@ export const adapter = {
     fs.writeFileSync(s.config, 'logs:\n  maxSize: 64MB\n  keep: 5\n');
     s.stdoutFile = path.join(tmpdir, 'supd.stdout');
     const out = fs.openSync(s.stdoutFile, 'a');
-    const args = [daemonJs, '--units-dir', s.units, '--state-dir', s.state, '--log-dir', s.logs, '--socket', s.socket, '--listen', '', '--config', s.config];
+    const args = [...daemonNodeArgs, daemonJs, '--units-dir', s.units, '--state-dir', s.state, '--log-dir', s.logs, '--socket', s.socket, '--listen', '', '--config', s.config];
     s.child = spawnTracked(process.execPath, args, { stdio: ['ignore', out, out] });
     fs.closeSync(out);
     try {

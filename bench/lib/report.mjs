@@ -103,7 +103,7 @@ export function renderMarkdown(rec, info) {
   const out = [];
   out.push(`## Benchmark: supd against the raw limit, supervisord and PM2`);
   out.push('');
-  out.push(`${info.date} · ${info.mode} run · ${info.nproc} cores (${info.cpu}) · Node ${info.node} · Linux ${info.kernel} · ${info.memGiB} GiB`);
+  out.push(`${info.date} · ${info.mode} run · ${info.nproc} cores (${info.cpu}) · Node ${info.node} · Linux ${info.kernel} · ${info.memGiB} GiB · load average ${info.loadAtStart} at start, ${info.load} at end`);
   out.push('');
   out.push(`Versions: ${info.versions.join(', ')}. Run time: ${info.seconds} s.`);
   out.push('');
