@@ -62,8 +62,11 @@ export const adapter = {
     fs.mkdirSync(path.join(tmpdir, 'logs'), { recursive: true });
     fs.writeFileSync(s.eco, JSON.stringify({ apps: apps(n, workload, tmpdir) }));
     const r = await pm2(s, ['ping'], 60_000);
-    if (r.code !== 0) throw new Error(`pm2 ping failed: ${r.stderr.slice(0, 500)}`);
     s.god = godPid(s);
+    if (r.code !== 0) {
+      if (s.god !== undefined) killTree(s.god);
+      throw new Error(`pm2 ping failed: ${r.stderr.slice(0, 500)}`);
+    }
     if (s.god === undefined) throw new Error('pm2: no pm2.pid after ping');
     return s;
   },

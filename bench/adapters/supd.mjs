@@ -98,6 +98,7 @@ export const adapter = {
         { timeoutMs: 30_000, what: 'supd answering /healthz', intervalMs: 20 },
       );
     } catch (e) {
+      if (s.child.pid !== undefined) killTree(s.child.pid);
       const log = fs.existsSync(s.stdoutFile) ? fs.readFileSync(s.stdoutFile, 'utf8').slice(-800) : '';
       throw new Error(`${e.message}${log ? `\n  supd said: ${log.trim()}` : ''}`);
     }

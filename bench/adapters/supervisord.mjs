@@ -74,7 +74,12 @@ export const adapter = {
     const out = fs.openSync(path.join(tmpdir, 'supervisord.stdout'), 'a');
     s.child = spawnTracked('supervisord', ['-c', s.conf, '-n'], { stdio: ['ignore', out, out] });
     fs.closeSync(out);
-    await waitFor(async () => (await ctl(s, ['pid'], 5000)).code === 0, { timeoutMs: 30_000, what: 'supervisord answering', intervalMs: 50 });
+    try {
+      await waitFor(async () => (await ctl(s, ['pid'], 5000)).code === 0, { timeoutMs: 30_000, what: 'supervisord answering', intervalMs: 50 });
+    } catch (e) {
+      if (s.child.pid !== undefined) killTree(s.child.pid);
+      throw e;
+    }
     return s;
   },
   startAll: (s) => ctl(s, ['start', 'all']),
