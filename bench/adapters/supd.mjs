@@ -19,7 +19,7 @@ const q = (s) => JSON.stringify(s);
 const envLine = `env: {${TAG_KEY}: ${q(TAG)}}`;
 
 /** Unit files by name: YAML written by hand so the bench does not depend on supd's own code. */
-function unitFiles(n, workload) {
+export function unitFiles(n, workload) {
   switch (workload.kind) {
     case 'sleep': {
       // One template with N instances: the fleet shape supd is built for.
