@@ -9,7 +9,8 @@ import { killOneAndWaitRestart, waitFor } from '../lib/measure.mjs';
 import { request } from '../lib/http.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.join(here, '..', '..');
+// BENCH_SUPD_ROOT points at another build of supd (a folder with dist/ and package.json).
+const root = process.env.BENCH_SUPD_ROOT ?? path.join(here, '..', '..');
 const daemonJs = path.join(root, 'dist', 'daemon', 'main.js');
 const cliJs = path.join(root, 'dist', 'cli', 'main.js');
 const flood = path.join(here, '..', 'flood.mjs');
