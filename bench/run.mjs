@@ -59,8 +59,8 @@ function options(quick) {
     cycleBudgetMs: 40_000,
   };
   return quick
-    ? { ...common, ns: [100], cycles: 1, statusReps: 3, apiReps: 10, restartReps: 5, idleMs: 5000, idleAt: [100], floodReps: 1, chainReps: 1 }
-    : { ...common, ns: [100, 500], cycles: 3, statusReps: 5, apiReps: 20, restartReps: 10, idleMs: 20_000, idleAt: [500], floodReps: 3, chainReps: 3 };
+    ? { ...common, ns: [100], cycles: 1, apiCycles: 1, statusReps: 3, apiReps: 10, restartReps: 5, idleMs: 5000, idleAt: [100], floodReps: 1, chainReps: 1 }
+    : { ...common, ns: [100, 500], cycles: 3, apiCycles: 2, statusReps: 5, apiReps: 20, restartReps: 10, idleMs: 20_000, idleAt: [500], floodReps: 3, chainReps: 3 };
 }
 
 function machine() {
@@ -127,7 +127,7 @@ async function main() {
   for (const name of SUPERVISORS) {
     if (!active.some((a) => a.name === name)) skipAll(name, args.only.includes(name) ? 'skipped' : 'not run');
     if (name !== 'supd') {
-      for (const n of opts.ns) rec.na('api', n, name, 'n/a');
+      for (const n of opts.ns) for (const m of ['api', 'startApi', 'stopApi']) rec.na(m, n, name, 'n/a');
       rec.na('floodApiP50', 1, name, 'n/a');
       rec.na('floodApiP99', 1, name, 'n/a');
     }
@@ -182,7 +182,7 @@ async function main() {
     seconds: ((now() - t0) / 1000).toFixed(0),
     method: [
       'Everything is measured from outside by reading /proc: children are the `sleep 100000` processes below the daemon\'s pid (PM2: its God daemon); the supervisor\'s own word is not used.',
-      'start-all and stop-all: from issuing the CLI command (raw: a line on its stdin) until every child is alive / none is; status: one full CLI run (supd `--json status`, `supervisorctl status`, `pm2 jlist`); API: one GET over the unix socket on a new connection.',
+      'start-all and stop-all: from issuing the CLI command (raw: a line on its stdin) until every child is alive / none is; status: one full CLI run (supd `--json status`, `supervisorctl status`, `pm2 jlist`); API: one GET over the unix socket on a new connection; supd start-all/stop-all are also taken through `POST /v1/units/all/start|stop` to separate the daemon share from the startup of supctl.',
       `restart: kill -9 of one child until a new child is alive, ${opts.restartReps} times (restart delay 0). Memory: PSS summed over the daemon's processes. Idle CPU: utime+stime over ${opts.idleMs / 1000} s with the fleet running, after ${(opts.settleMs + opts.idleSettleMs) / 1000} s of settling.`,
       `log: ${opts.floodBytes / 1e6} MB of numbered 100-byte lines from one unit, timed from its first write until the captured files (rotated ones summed) hold every byte; each line is then read back in order (supd: logs.maxSize 64MB, keep 5; supervisord: 64MB × 5 backups; pm2: no rotation without pm2-logrotate; raw: the child writes the file itself, the ceiling). API p50/p99: GET /v1/units every 10 ms during the flood.`,
       `chain: ${opts.chainLength} node tcp servers, each requiring the one before, tcp readiness; from the start command until the last port accepts. raw starts each when the previous accepts (the limit).`,

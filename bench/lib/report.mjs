@@ -8,6 +8,8 @@ export const BASELINES = ['raw', 'supervisord', 'pm2'];
 // Targets hold for N=500 (issue 5); `ratioOf` compares with a baseline's median.
 export const ROWS = [
   { metric: 'start', label: 'start-all (every child alive)', target: { ratioOf: 'raw', max: 2, text: '≤ 2× raw' } },
+  { metric: 'startApi', label: 'start-all through the API (no CLI)' },
+  { metric: 'stopApi', label: 'stop-all through the API (no CLI)' },
   { metric: 'status', label: 'CLI status round trip', target: { max: 80, text: '≤ 80 ms' } },
   { metric: 'api', label: 'API GET /v1/units round trip' },
   { metric: 'restart', label: 'restart after kill -9 (no delay)', target: { max: 3, text: '≤ 3 ms' } },

@@ -41,7 +41,7 @@ async function teardown(adapter, s, tmp) {
  */
 export async function fleet(adapter, n, opts, rec) {
   const tmp = makeTempDir(`supd-bench-${adapter.name}-${n}`);
-  const m = { start: [], stop: [], status: [], api: [], restart: [], pss: [], cpu: [] };
+  const m = { start: [], stop: [], startApi: [], stopApi: [], status: [], api: [], restart: [], pss: [], cpu: [] };
   let s;
   try {
     s = await adapter.setup(n, { kind: 'sleep' }, tmp);
@@ -98,6 +98,20 @@ export async function fleet(adapter, n, opts, rec) {
       if (rt.code !== 0) throw failure('stop-all command', rt);
       if (now() > budgetEnd) break;
     }
+    // The same cycle through the HTTP API, where there is one: the daemon's share without the CLI's startup.
+    for (let cycle = 0; adapter.apiStartAll && cycle < opts.apiCycles; cycle += 1) {
+      let t0 = now();
+      const started = adapter.apiStartAll(s);
+      await waitChildren(roots, (c) => c >= n, { timeoutMs: opts.startTimeoutMs, what: 'start-all (API)' });
+      m.startApi.push(now() - t0);
+      if ((await started).status >= 300) throw new Error('start-all (API) refused');
+      await sleep(opts.settleMs);
+      t0 = now();
+      const stopped = adapter.apiStopAll(s);
+      await waitChildren(roots, (c) => c === 0, { timeoutMs: opts.stopTimeoutMs, what: 'stop-all (API)', alive: true });
+      m.stopApi.push(now() - t0);
+      if ((await stopped).status >= 300) throw new Error('stop-all (API) refused');
+    }
   } catch (e) {
     rec.error(adapter.name, n, e);
   } finally {
@@ -107,6 +121,10 @@ export async function fleet(adapter, n, opts, rec) {
   rec.put('stop', n, adapter.name, m.stop, 'ms');
   if (adapter.status) rec.put('status', n, adapter.name, m.status, 'ms');
   if (adapter.apiStatus) rec.put('api', n, adapter.name, m.api, 'ms');
+  if (adapter.apiStartAll) {
+    rec.put('startApi', n, adapter.name, m.startApi, 'ms');
+    rec.put('stopApi', n, adapter.name, m.stopApi, 'ms');
+  }
   rec.put('restart', n, adapter.name, m.restart, 'ms');
   rec.put('pss', n, adapter.name, m.pss, 'MB');
   if (opts.idleMs > 0 && opts.idleAt.includes(n)) rec.put('cpu', n, adapter.name, m.cpu, '%');
