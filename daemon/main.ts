@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// supd's composition root: configuration, logger, unit files, the runtime with real edges, the API
+// on the unix socket (and TCP), metadata watches, systemd notification and signals.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { ConfigError, loadConfig, requestedInfo, supdVersion, usage, type SupdConfig } from '../config/load.js';
+import { createLogger, type Logger } from './log.js';
+import { isSupdError } from './errors.js';
+import { Runtime } from './runtime.js';
+import { loadWithTopology } from './topology.js';
+import { realEdges } from './edges/index.js';
+import { buildServer } from './api/server.js';
+import { formatDiagnostic } from '../units/validate.js';
+import { watchGlobs } from './edges/watch.js';
+import { createNotifier } from './edges/notify.js';
+import { createMetrics } from './metrics.js';
+import type { UnitGraph } from '../units/graph.js';
+import type { UnitSpec } from '../units/types.js';
+
+type Role = 'viewer' | 'operator' | 'admin';
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const info = requestedInfo(argv);
+  if (info === 'help') {
+    process.stdout.write(usage());
+    return 0;
+  }
+  if (info === 'version') {
+    process.stdout.write(`supd ${supdVersion()}\n`);
+    return 0;
+  }
+  let config: SupdConfig;
+  try {
+    config = loadConfig(argv, process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`supd: ${e.message}\n`);
+      return 78;
+    }
+    throw e;
+  }
+  const log = createLogger({ level: config.log.level });
+  try {
+    return await run(config, log);
+  } catch (e) {
+    log.fatal({ err: e }, `supd: ${e instanceof Error ? e.message : String(e)}`);
+    return isSupdError(e) ? e.exitCode : 1;
+  }
+}
+
+async function run(config: SupdConfig, log: Logger): Promise<number> {
+  fs.mkdirSync(config.stateDir, { recursive: true, mode: 0o750 });
+  fs.mkdirSync(config.logDir, { recursive: true, mode: 0o750 });
+  const notify = createNotifier(process.env, log);
+  const tokens = readTokens(config.api.tokensFile);
+
+  const first = await loadWithTopology(config.unitsDir, config.host);
+  for (const d of first.diagnostics) log[d.severity === 'error' ? 'error' : 'warn']({ code: d.code }, formatDiagnostic(d));
+  if (first.topo === null || first.graph === null) {
+    throw new ConfigError(`unit files in ${config.unitsDir} have errors; fix them (supctl validate ${config.unitsDir})`);
+  }
+  let graph: UnitGraph = first.graph;
+  let runtime: Runtime | null = null;
+  const metrics = createMetrics(() => runtime);
+
+  runtime = new Runtime({
+    specs: first.units,
+    topo: first.topo,
+    loadUnits: async () => {
+      const r = await loadWithTopology(config.unitsDir, config.host);
+      if (r.graph !== null) {
+        graph = r.graph;
+        runtime?.setResolver((t) => graph.resolveTarget(t));
+        watches.reset(r.units);
+      }
+      return r;
+    },
+    resolveTarget: (t) => graph.resolveTarget(t),
+    edges: (hooks) => realEdges(hooks, { logDir: config.logDir, maxSize: config.logs.maxSize, keep: config.logs.keep }),
+    log,
+    baseEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('NOTIFY_SOCKET') && !e[0].startsWith('WATCHDOG_'))),
+    portWaitMs: config.portWait,
+    statsIntervalMs: config.stats.interval,
+    stateDir: config.stateDir,
+    metrics: () => metrics.render(),
+  });
+  const rt = runtime;
+  const watches = metadataWatches(rt, log);
+  watches.reset(first.units);
+
+  // The API: unix socket (its file mode is its guard), then TCP with tokens.
+  const version = supdVersion();
+  const local = buildServer(rt, { auth: null, logger: false, version });
+  await listenUnix(local, config.api.socket);
+  const servers = [local];
+  if (config.api.listen !== null) {
+    const remote = buildServer(rt, { auth: { tokens }, logger: false, version });
+    await remote.listen({ host: config.api.listen.host, port: config.api.listen.port });
+    servers.push(remote);
+  }
+  log.info({ socket: config.api.socket, listen: config.api.listen, units: first.units.length }, `supd ${version} listening`);
+
+  let stopping: Promise<number> | null = null;
+  const shutdown = (signal: string): Promise<number> => {
+    if (stopping !== null) return stopping;
+    stopping = (async () => {
+      log.info({ signal, safe: config.shutdown.safe }, `${signal}: stopping every unit${config.shutdown.safe ? ' (drained)' : ''}`);
+      notify.stopping(config.shutdown.safe ? config.shutdown.timeout : 0);
+      const bound = setTimeout(() => log.error('shutdown timeout: exiting with units still running'), config.shutdown.timeout);
+      bound.unref();
+      const r = await rt.shutdown(config.shutdown.safe);
+      clearTimeout(bound);
+      await watches.close();
+      await Promise.all(servers.map((s) => s.close()));
+      await notify.close();
+      log.info({ ok: r.ok, forced: r.forced }, 'supd stopped');
+      return 0;
+    })();
+    return stopping;
+  };
+
+  const exit = new Promise<number>((resolve) => {
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => void shutdown(sig).then(resolve));
+  });
+  process.on('SIGHUP', () => {
+    log.info('SIGHUP: reloading unit files');
+    void rt.reload().catch((err: unknown) => log.error({ err }, 'reload failed'));
+  });
+
+  const boot = await rt.boot();
+  if (!boot.ok) log.warn({ failures: boot.failures.map((f) => ({ unit: f.unit, reason: f.reason })) }, `some autostart units did not become ready: ${boot.message}`);
+  notify.ready(() => statusLine(rt.list()));
+  return exit;
+}
+
+function statusLine(units: { state: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const u of units) counts.set(u.state, (counts.get(u.state) ?? 0) + 1);
+  return `${units.length} units: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`;
+}
+
+function readTokens(file: string | null): Map<string, Role> {
+  const tokens = new Map<string, Role>();
+  if (file === null) return tokens;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`config: api.tokensFile: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`config: api.tokensFile: ${file} must hold a JSON object mapping each token to a role`);
+  }
+  for (const [token, role] of Object.entries(raw)) {
+    if (role !== 'viewer' && role !== 'operator' && role !== 'admin') {
+      throw new ConfigError(`config: api.tokensFile: ${file}: a token has role ${JSON.stringify(role)}; roles are viewer, operator, admin`);
+    }
+    tokens.set(token, role);
+  }
+  return tokens;
+}
+
+/** Listens on the unix socket with mode 0660 from its creation; a stale socket file is replaced,
+ * a live supd on it is an error. */
+async function listenUnix(server: ReturnType<typeof buildServer>, socket: string): Promise<void> {
+  fs.mkdirSync(path.dirname(socket), { recursive: true });
+  if (fs.existsSync(socket)) {
+    const alive = await new Promise<boolean>((resolve) => {
+      const c = net.connect(socket, () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.on('error', () => resolve(false));
+    });
+    if (alive) throw new ConfigError(`config: api.socket: another supd already listens on ${socket}`);
+    fs.unlinkSync(socket);
+  }
+  const old = process.umask(0o117);
+  try {
+    await server.listen({ path: socket });
+  } finally {
+    process.umask(old);
+  }
+  fs.chmodSync(socket, 0o660);
+}
+
+/** One chokidar watch per master with metadata globs, remade on reload. */
+function metadataWatches(rt: Runtime, log: Logger): { reset(units: UnitSpec[]): void; close(): Promise<void> } {
+  let closers: { close(): Promise<void> }[] = [];
+  return {
+    reset(units) {
+      const old = closers;
+      closers = [];
+      void Promise.all(old.map((c) => c.close()));
+      for (const u of units) {
+        if (u.metadata.length === 0) continue;
+        try {
+          closers.push(watchGlobs(u.metadata, (paths) => rt.metadataTouched(u.name, paths)));
+        } catch (err) {
+          log.warn({ err, unit: u.name }, `${u.name}: cannot watch metadata`);
+        }
+      }
+    },
+    async close() {
+      await Promise.all(closers.map((c) => c.close()));
+    },
+  };
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`supd: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

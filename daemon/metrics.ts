@@ -1,0 +1,91 @@
+// Prometheus metrics (prom-client): per-unit state, readiness, restarts, CPU and memory from the
+// last batched stats sample, and rollouts. Computed when scraped, from the runtime's status view,
+// so nothing runs per unit between scrapes.
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { UNIT_STATES, type RolloutState, type UnitStatus, type RolloutView } from './control.js';
+
+export interface MetricsSource {
+  list(): UnitStatus[];
+  rollouts(): RolloutView[];
+}
+
+const ROLLOUT_STATES: readonly RolloutState[] = ['running', 'ok', 'error', 'canceled', 'interrupted'];
+
+export function createMetrics(source: () => MetricsSource | null): { render(): Promise<string>; registry: Registry } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'supd_process_' });
+  const units = (): UnitStatus[] => source()?.list() ?? [];
+
+  new Gauge({
+    name: 'supd_unit_state', help: 'Current state of each unit (1 for the state it is in, 0 for the others)',
+    labelNames: ['unit', 'state'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const u of units()) for (const s of UNIT_STATES) this.set({ unit: u.name, state: s }, u.state === s ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'supd_unit_ready', help: 'Whether the unit is ready (1) or not (0)', labelNames: ['unit'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const u of units()) this.set({ unit: u.name }, u.state === 'ready' ? 1 : 0);
+    },
+  });
+  // A gauge, not a counter: the count restarts with supd and a reload can drop a unit.
+  new Gauge({
+    name: 'supd_unit_restarts', help: 'Restarts of the unit since supd started', labelNames: ['unit'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const u of units()) this.set({ unit: u.name }, u.restarts);
+    },
+  });
+  new Gauge({
+    name: 'supd_unit_stale', help: 'Whether the follower runs on metadata older than its master\'s (1) or not (0)', labelNames: ['unit'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const u of units()) this.set({ unit: u.name }, u.stale ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'supd_unit_cpu_ratio', help: 'CPU used by the unit\'s main process, in cores (last sample)', labelNames: ['unit'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const u of units()) if (u.cpu !== null) this.set({ unit: u.name }, u.cpu / 100);
+    },
+  });
+  new Gauge({
+    name: 'supd_unit_memory_bytes', help: 'Resident memory of the unit\'s main process (last sample)', labelNames: ['unit'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const u of units()) if (u.memory !== null) this.set({ unit: u.name }, u.memory);
+    },
+  });
+  new Gauge({
+    name: 'supd_unit_uptime_seconds', help: 'Seconds since the unit\'s current process was spawned', labelNames: ['unit'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const u of units()) if (u.uptime !== null) this.set({ unit: u.name }, u.uptime / 1000);
+    },
+  });
+  new Gauge({
+    name: 'supd_rollouts', help: 'Rollouts kept by supd, by state', labelNames: ['state'], registers: [registry],
+    collect() {
+      this.reset();
+      const all = source()?.rollouts() ?? [];
+      for (const s of ROLLOUT_STATES) this.set({ state: s }, all.filter((r) => r.state === s).length);
+    },
+  });
+  new Gauge({
+    name: 'supd_rollout_steps', help: 'Steps of the running rollouts, by state', labelNames: ['rollout', 'target', 'state'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of source()?.rollouts() ?? []) {
+        if (r.state !== 'running') continue;
+        for (const st of ['pending', 'in-progress', 'ok', 'error', 'canceled'] as const) {
+          this.set({ rollout: r.id, target: r.target, state: st }, r.steps.filter((x) => x.state === st).length);
+        }
+      }
+    },
+  });
+  return { registry, render: () => registry.metrics() };
+}
