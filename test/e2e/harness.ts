@@ -1,0 +1,293 @@
+// End-to-end harness: the built supd on a temporary socket and state dir, supctl as a real
+// process, the event stream as the clock (tests wait on events, never on sleeps), and a teardown
+// that stops supd and checks, by pid, that nothing it started is left.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SupdEvent, UnitStatus } from '../../daemon/control.js';
+
+type Tap = { teardown(fn: () => unknown): void; comment(...a: unknown[]): void };
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SUPD = path.join(ROOT, 'dist', 'daemon', 'main.js');
+export const SUPCTL = path.join(ROOT, 'dist', 'cli', 'main.js');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'bin');
+export const NODE = process.execPath;
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A free TCP port on 127.0.0.1 (bound, read, released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Every descendant pid of `root` (read from /proc), deepest last. */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue;
+      const ppid = Number(fields[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+export async function waitUntil<T>(cond: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await cond();
+    if (v !== null && v !== undefined && v !== false) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface SupdOptions {
+  /** Unit files: name → YAML text, written into a fresh units dir. */
+  units?: Record<string, string>;
+  /** Or an existing units dir. */
+  unitsDir?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  /** Wait for the API socket (default true). */
+  wait?: boolean;
+}
+
+export class Supd {
+  readonly dir: string;
+  readonly unitsDir: string;
+  readonly stateDir: string;
+  readonly socket: string;
+  proc: ChildProcess | null = null;
+  output = '';
+  /** Every event seen on /v1/events since start, in order. */
+  readonly events: SupdEvent[] = [];
+  private eventReq: http.ClientRequest | null = null;
+  /** Every pid ever seen under supd, checked at teardown. */
+  private seen = new Set<number>();
+
+  constructor(private readonly t: Tap, private readonly opts: SupdOptions = {}) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'supd-e2e-'));
+    this.unitsDir = opts.unitsDir ?? path.join(this.dir, 'units');
+    this.stateDir = path.join(this.dir, 'state');
+    this.socket = path.join(this.stateDir, 'supd.sock');
+    if (opts.unitsDir === undefined) {
+      fs.mkdirSync(this.unitsDir);
+      for (const [name, text] of Object.entries(opts.units ?? {})) this.writeUnit(name, text);
+    }
+    t.teardown(() => this.teardown());
+  }
+
+  writeUnit(name: string, text: string): void {
+    fs.writeFileSync(path.join(this.unitsDir, name.endsWith('.yaml') ? name : `${name}.yaml`), text);
+  }
+
+  logFile(unit: string): string {
+    return path.join(this.stateDir, 'logs', `${unit}.log`);
+  }
+
+  async start(): Promise<this> {
+    const args = [SUPD, '--units-dir', this.unitsDir, '--state-dir', this.stateDir, '--listen', '', '--stats-interval', '1s', ...(this.opts.args ?? [])];
+    const proc = spawn(NODE, args, { env: { ...process.env, ...this.opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    proc.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    if (this.opts.wait !== false) {
+      await waitUntil(() => fs.existsSync(this.socket) || proc.exitCode !== null, 'supd socket');
+      if (proc.exitCode !== null) throw new Error(`supd exited ${proc.exitCode}: ${this.output}`);
+      await this.subscribe();
+    }
+    return this;
+  }
+
+  get pid(): number {
+    return this.proc?.pid ?? -1;
+  }
+
+  private subscribe(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = http.get({ socketPath: this.socket, path: '/v1/events' }, (res) => {
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          let i: number;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const data = block.split('\n').find((l) => l.startsWith('data: '));
+            if (data !== undefined) this.events.push(JSON.parse(data.slice(6)) as SupdEvent);
+          }
+        });
+        res.on('error', () => undefined);
+        resolve();
+      });
+      req.on('error', reject);
+      this.eventReq = req;
+    });
+  }
+
+  /** Transitions of one unit (or all) seen so far. */
+  transitions(unit?: string): Extract<SupdEvent, { type: 'transition' }>[] {
+    return this.events.filter((e): e is Extract<SupdEvent, { type: 'transition' }> => e.type === 'transition' && (unit === undefined || e.unit === unit));
+  }
+
+  /** Waits for an event matching `pred` at or after index `from`; returns its index. */
+  async waitEvent(pred: (e: SupdEvent) => boolean, what: string, from = 0, timeoutMs = 30_000): Promise<number> {
+    return waitUntil(() => {
+      for (let i = from; i < this.events.length; i++) if (pred(this.events[i] as SupdEvent)) return i + 1;
+      return null;
+    }, what, timeoutMs).then((n) => n - 1);
+  }
+
+  waitState(unit: string, state: string, from = 0, timeoutMs = 30_000): Promise<number> {
+    return this.waitEvent((e) => e.type === 'transition' && e.unit === unit && e.to === state, `${unit} → ${state}`, from, timeoutMs);
+  }
+
+  /** Runs supctl against this supd. */
+  ctl(...args: string[]): Promise<CliResult> {
+    return runCli(['--socket', this.socket, ...args]);
+  }
+
+  async status(): Promise<UnitStatus[]> {
+    const r = await this.api('GET', '/v1/units');
+    return (r.body as { units: UnitStatus[] }).units;
+  }
+
+  async unit(name: string): Promise<UnitStatus> {
+    const u = (await this.status()).find((x) => x.name === name);
+    if (u === undefined) throw new Error(`no unit ${name}`);
+    if (u.pid !== null) this.seen.add(u.pid);
+    return u;
+  }
+
+  /** A raw HTTP request over the unix socket. */
+  api(method: string, urlPath: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; text: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ socketPath: this.socket, path: urlPath, method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            // text body
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed, text });
+        });
+      });
+      req.on('error', reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  }
+
+  /** Records the pids under supd now, so teardown can prove they are gone. */
+  snapshot(): number[] {
+    const pids = this.proc?.pid ? descendants(this.proc.pid) : [];
+    for (const p of pids) this.seen.add(p);
+    return pids;
+  }
+
+  /** SIGTERM to supd and wait for it to exit; returns its exit code. */
+  async stop(): Promise<number | null> {
+    const proc = this.proc;
+    if (proc === null) return null;
+    this.snapshot();
+    this.eventReq?.destroy();
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 60_000)))]);
+      clearTimeout(timer);
+    }
+    this.proc = null;
+    return proc.exitCode;
+  }
+
+  private async teardown(): Promise<void> {
+    const proc = this.proc;
+    if (proc !== null) {
+      this.snapshot();
+      await this.stop();
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    }
+    const left = [...this.seen].filter((p) => p !== proc?.pid && alive(p));
+    for (const p of left) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+    if (left.length > 0) throw new Error(`processes left behind by supd: ${left.join(', ')}`);
+  }
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const p = spawn(NODE, [SUPCTL, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** The build the e2e tests run: `npm test` builds first; a missing dist is a clear failure. */
+export function assertBuilt(): void {
+  if (!fs.existsSync(SUPD) || !fs.existsSync(SUPCTL)) {
+    const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('dist/ is missing and the build failed: run npm run build');
+  }
+}
+
+export function fixture(name: string, ...args: (string | number)[]): string {
+  return JSON.stringify([NODE, path.join(FIXTURES, name), ...args.map(String)]);
+}
