@@ -239,7 +239,6 @@ function startUnits(p: Pass, targets: string[], job: string | null): void {
     const running = u.s.state === 'starting' || u.s.state === 'ready';
     wants.set(name, { kind: 'ready', minGen: running ? u.gen : u.gen + 1 });
   }
-  if (job !== null) f.jobs.open(job, wants, p.out, (n) => f.units.get(n));
   for (const name of closure) {
     const u = f.units.get(name) as Unit;
     switch (u.s.state) {
@@ -266,6 +265,8 @@ function startUnits(p: Pass, targets: string[], job: string | null): void {
         break;
     }
   }
+  // Opened once the starts are under way, so a unit leaving `failed` is judged on its new run.
+  if (job !== null) f.jobs.open(job, wants, p.out, (n) => f.units.get(n));
 }
 
 function stopUnits(p: Pass, targets: string[], safe: boolean, job: string | null): void {
@@ -294,7 +295,6 @@ function restartUnits(p: Pass, ev: Extract<FleetEvent, { type: 'restart' }>): vo
     }
     wants.set(name, { kind: 'ready', minGen: u.gen + 1 });
   }
-  if (ev.job !== null) f.jobs.open(ev.job, wants, p.out, (n) => f.units.get(n));
   const reason = ev.safe ? 'safe restart requested' : 'restart requested';
   for (const name of names) {
     if (ev.withDependents) p.requestStop(name, ev.safe, 'restart', reason, ev.strictLb ?? false);
@@ -303,6 +303,7 @@ function restartUnits(p: Pass, ev: Extract<FleetEvent, { type: 'restart' }>): vo
       stop(st, { safe: ev.safe, then: 'restart', reason });
     });
   }
+  if (ev.job !== null) f.jobs.open(ev.job, wants, p.out, (n) => f.units.get(n));
 }
 
 function reload(p: Pass, specs: UnitSpec[], topo: Topology): void {
