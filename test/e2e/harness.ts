@@ -181,8 +181,17 @@ export class Supd {
     }, what, timeoutMs).then((n) => n - 1);
   }
 
+  /** Waits for `unit` to enter `state` after event `from`; with from = 0 a unit already in that
+   * state counts too (boot transitions can precede the event subscription). */
   waitState(unit: string, state: string, from = 0, timeoutMs = 30_000): Promise<number> {
-    return this.waitEvent((e) => e.type === 'transition' && e.unit === unit && e.to === state, `${unit} → ${state}`, from, timeoutMs);
+    return waitUntil(async () => {
+      for (let i = from; i < this.events.length; i++) {
+        const e = this.events[i] as SupdEvent;
+        if (e.type === 'transition' && e.unit === unit && e.to === state) return i + 1;
+      }
+      if (from === 0 && (await this.status()).some((u) => u.name === unit && u.state === state)) return this.events.length;
+      return null;
+    }, `${unit} → ${state}`, timeoutMs).then((n) => n - 1);
   }
 
   /** Runs supctl against this supd. */
