@@ -1,0 +1,31 @@
+// The shipped systemd unit: `systemd-analyze verify` accepts it, and it keeps the settings supd
+// relies on (Type=notify, reload by SIGHUP, supd stopping its own units in order).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { ROOT } from '../e2e/harness.js';
+
+const unit = path.join(ROOT, 'contrib', 'systemd', 'supd.service');
+
+t.test('systemd-analyze verify accepts contrib/systemd/supd.service', (t) => {
+  const probe = spawnSync('systemd-analyze', ['--version']);
+  if (probe.error !== undefined) {
+    t.skip('systemd-analyze is not installed (Debian package systemd; .ci/run installs it)');
+    t.end();
+    return;
+  }
+  const r = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stderr.trim(), '', 'no warnings');
+  t.end();
+});
+
+t.test('the unit file is Type=notify, reloads with SIGHUP and lets supd stop its units', (t) => {
+  const text = fs.readFileSync(unit, 'utf8');
+  t.match(text, /^Type=notify$/m);
+  t.match(text, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+  t.match(text, /^KillMode=mixed$/m, 'only supd gets SIGTERM; it stops the units in order');
+  t.match(text, /^Restart=on-failure$/m);
+  t.end();
+});
