@@ -2,18 +2,9 @@
 // daemon/edges/, tests wire fakes from test/fakes/.
 import type { Check, Requirement } from '../units/types.js';
 
-export interface SpawnRequest {
-  unit: string;
-  gen: number;
-  argv: string[];
-  cwd: string | null;
-  env: Record<string, string>;
-  user: string | null;
-  group: string | null;
-  umask: number | null;
-  ports: number[];
-  portWaitMs: number;
-}
+/** What a spawn needs; the spawn edge owns the shape. */
+export type { SpawnRequest } from './edges/spawn.js';
+import type { SpawnRequest } from './edges/spawn.js';
 
 export interface EdgeHooks {
   onSpawned(unit: string, gen: number, pid: number): void;
