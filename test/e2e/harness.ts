@@ -107,7 +107,7 @@ export class Supd {
   /** Every pid ever seen under supd, checked at teardown. */
   private seen = new Set<number>();
 
-  constructor(private readonly t: Tap, private readonly opts: SupdOptions = {}) {
+  constructor(t: Tap, private readonly opts: SupdOptions = {}) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'supd-e2e-'));
     this.unitsDir = opts.unitsDir ?? path.join(this.dir, 'units');
     this.stateDir = path.join(this.dir, 'state');
