@@ -1,7 +1,8 @@
 // `npm run bench`: runs the same workloads on supd and on the baselines (raw spawn loop,
-// supervisord, PM2) in one run and writes the table to bench/results/latest.md.
+// supervisord, PM2) in one run and writes the table to bench/results/latest.md (a subset run: partial.md).
 // Flags: --install (install missing baselines), --quick (N=100, fewer repetitions),
-// --only supd,raw (a subset of supervisors), --profile DIR (supd runs with --cpu-prof into DIR).
+// --only supd,raw (a subset of supervisors), --workloads fleet,flood,chain (a subset of workloads),
+// --n 500 (fleet sizes), --profile DIR (supd runs with --cpu-prof into DIR).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,9 +19,10 @@ import { chain, fleet, flood } from './lib/workloads.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ADAPTERS = { raw, supd, supervisord, pm2 };
+const WORKLOADS = ['fleet', 'flood', 'chain'];
 
 function parseArgs(argv) {
-  const args = { install: false, quick: false, only: SUPERVISORS, profile: undefined };
+  const args = { install: false, quick: false, only: SUPERVISORS, workloads: WORKLOADS, ns: undefined, profile: undefined };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     if (a === '--install') args.install = true;
@@ -30,6 +32,14 @@ function parseArgs(argv) {
       args.only = String(v ?? '').split(',').filter((s) => s !== '');
       const unknown = args.only.filter((s) => !SUPERVISORS.includes(s));
       if (unknown.length > 0 || args.only.length === 0) usage(`--only takes a list of ${SUPERVISORS.join(',')}`);
+    } else if (a === '--workloads' || a.startsWith('--workloads=')) {
+      const v = a.includes('=') ? a.slice(12) : argv[(i += 1)];
+      args.workloads = String(v ?? '').split(',').filter((s) => s !== '');
+      if (args.workloads.length === 0 || args.workloads.some((w) => !WORKLOADS.includes(w))) usage(`--workloads takes a list of ${WORKLOADS.join(',')}`);
+    } else if (a === '--n' || a.startsWith('--n=')) {
+      const v = a.includes('=') ? a.slice(4) : argv[(i += 1)];
+      args.ns = String(v ?? '').split(',').filter((s) => s !== '').map(Number);
+      if (args.ns.length === 0 || args.ns.some((n) => !Number.isInteger(n) || n < 1)) usage('--n takes a list of fleet sizes, e.g. 100,500');
     } else if (a === '--profile') {
       args.profile = argv[(i += 1)];
       if (!args.profile) usage('--profile takes a directory');
@@ -41,7 +51,7 @@ function parseArgs(argv) {
 
 function usage(problem) {
   if (problem) process.stderr.write(`bench: ${problem}\n`);
-  process.stderr.write('usage: npm run bench -- [--install] [--quick] [--only raw,supd,supervisord,pm2] [--profile DIR]\n');
+  process.stderr.write('usage: npm run bench -- [--install] [--quick] [--only raw,supd,supervisord,pm2] [--workloads fleet,flood,chain] [--n 100,500] [--profile DIR]\n');
   process.exit(problem ? 2 : 0);
 }
 
@@ -94,6 +104,10 @@ async function main() {
   // The whole run must end within 10 minutes; leave room for the report and cleanup.
   const deadline = t0 + 9.5 * 60_000;
   const opts = options(args.quick);
+  if (args.ns !== undefined) {
+    opts.ns = args.ns;
+    opts.idleAt = [Math.max(...args.ns)];
+  }
   const rec = new Recorder();
 
   if (args.profile !== undefined) {
@@ -142,19 +156,19 @@ async function main() {
     return false;
   };
 
-  for (const a of active) {
+  for (const a of args.workloads.includes('fleet') ? active : []) {
     for (const n of opts.ns) {
       if (!timeLeft(`N=${n}`, a.name, () => ['start', 'stop', 'restart', 'pss'].forEach((m) => rec.na(m, n, a.name, 'skipped (time)')))) continue;
       log(`${a.name}: fleet of ${n}`);
       await fleet(a, n, opts, rec);
     }
   }
-  for (const a of active) {
+  for (const a of args.workloads.includes('flood') ? active : []) {
     if (!timeLeft('log flood', a.name, () => rec.na('log', 1, a.name, 'skipped (time)'))) continue;
     log(`${a.name}: log flood`);
     await flood(a, opts, rec);
   }
-  for (const a of active.filter((x) => x.name === 'supd' || x.name === 'raw')) {
+  for (const a of args.workloads.includes('chain') ? active.filter((x) => x.name === 'supd' || x.name === 'raw') : []) {
     if (!timeLeft('chain', a.name, () => rec.na('chain', opts.chainLength, a.name, 'skipped (time)'))) continue;
     log(`${a.name}: dependency chain`);
     await chain(a, opts, rec);
@@ -191,9 +205,12 @@ async function main() {
   const md = renderMarkdown(rec, info);
   const outDir = path.join(here, 'results');
   fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, 'latest.md'), md);
+  // A subset run must not replace the table of the last full run.
+  const partial = args.workloads.length < WORKLOADS.length || args.ns !== undefined || args.only.length < SUPERVISORS.length;
+  const outFile = path.join(outDir, partial ? 'partial.md' : 'latest.md');
+  fs.writeFileSync(outFile, md);
   process.stdout.write(`\n${md}\n`);
-  log(`written to ${path.relative(process.cwd(), path.join(outDir, 'latest.md'))}`);
+  log(`written to ${path.relative(process.cwd(), outFile)}`);
 }
 
 main().catch((e) => {
