@@ -15,6 +15,8 @@ import { formatDiagnostic } from '../units/validate.js';
 import { watchGlobs } from './edges/watch.js';
 import { createNotifier } from './edges/notify.js';
 import { createMetrics } from './metrics.js';
+import { recover } from './recovery.js';
+import { openJournal } from './edges/journal.js';
 import type { UnitGraph } from '../units/graph.js';
 import type { UnitSpec } from '../units/types.js';
 
@@ -62,6 +64,14 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
     throw new ConfigError(`unit files in ${config.unitsDir} have errors; fix them (supctl validate ${config.unitsDir})`);
   }
   let graph: UnitGraph = first.graph;
+
+  // Before anything starts: another supd on this state dir is an error, and whatever a killed
+  // supd left running is stopped (dependents first), so that no unit runs twice.
+  await assertNoOtherSupd(config.api.socket);
+  const topo = first.topo;
+  const recovered = await recover(config.stateDir, new Map(first.units.map((u) => [u.name, u])), (n) => topo.dependentsClosure(n), log);
+  const journal = openJournal(config.stateDir, recovered.goals, (err) => log.error({ err }, `cannot write ${config.stateDir}/units.journal: a crash of supd could leave units running`));
+
   let runtime: Runtime | null = null;
   const metrics = createMetrics(() => runtime);
 
@@ -84,6 +94,7 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
     portWaitMs: config.portWait,
     statsIntervalMs: config.stats.interval,
     stateDir: config.stateDir,
+    journal,
     metrics: () => metrics.render(),
   });
   const rt = runtime;
@@ -129,7 +140,7 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
     void rt.reload().catch((err: unknown) => log.error({ err }, 'reload failed'));
   });
 
-  const boot = await rt.boot();
+  const boot = await rt.boot(recovered.goals);
   if (!boot.ok) log.warn({ failures: boot.failures.map((f) => ({ unit: f.unit, reason: f.reason })) }, `some autostart units did not become ready: ${boot.message}`);
   notify.ready(() => statusLine(rt.list()));
   return exit;
@@ -162,10 +173,8 @@ function readTokens(file: string | null): Map<string, Role> {
   return tokens;
 }
 
-/** Listens on the unix socket with mode 0660 from its creation; a stale socket file is replaced,
- * a live supd on it is an error. */
-async function listenUnix(server: ReturnType<typeof buildServer>, socket: string): Promise<void> {
-  fs.mkdirSync(path.dirname(socket), { recursive: true });
+/** A live supd on the socket is an error; a stale socket file (from a supd that died) is removed. */
+async function assertNoOtherSupd(socket: string): Promise<void> {
   if (fs.existsSync(socket)) {
     const alive = await new Promise<boolean>((resolve) => {
       const c = net.connect(socket, () => {
@@ -177,6 +186,12 @@ async function listenUnix(server: ReturnType<typeof buildServer>, socket: string
     if (alive) throw new ConfigError(`config: api.socket: another supd already listens on ${socket}`);
     fs.unlinkSync(socket);
   }
+}
+
+/** Listens on the unix socket with mode 0660 from its creation. */
+async function listenUnix(server: ReturnType<typeof buildServer>, socket: string): Promise<void> {
+  fs.mkdirSync(path.dirname(socket), { recursive: true });
+  await assertNoOtherSupd(socket);
   const old = process.umask(0o117);
   try {
     await server.listen({ path: socket });

@@ -12,6 +12,8 @@ import type { Edges, EdgeHooks } from './edge-set.js';
 import type { UnitSpec, LoadResult } from '../units/types.js';
 import { toStatus, type Sample } from './status.js';
 import { RolloutManager } from './rollouts.js';
+import { bootTargets } from './core/recovery.js';
+import type { Journal } from './edges/journal.js';
 
 export interface RuntimeOptions {
   specs: UnitSpec[];
@@ -26,6 +28,8 @@ export interface RuntimeOptions {
   portWaitMs: number;
   statsIntervalMs: number;
   stateDir: string | null;
+  /** Records spawns, exits and hand-set goals for recovery after a crash of supd. */
+  journal?: Journal | null;
   metrics?: () => Promise<string>;
 }
 
@@ -58,20 +62,27 @@ export class Runtime implements Control {
   private hooks(): EdgeHooks {
     const unit = (name: string, event: UnitEvent) => this.dispatch({ type: 'unit', unit: name, event, now: this.edges.clock.now() });
     return {
-      onSpawned: (name, gen, pid) => unit(name, { type: 'spawned', gen, pid }),
+      onSpawned: (name, gen, pid) => {
+        this.opts.journal?.spawned(name, pid);
+        unit(name, { type: 'spawned', gen, pid });
+      },
       onSpawnFailed: (name, gen, message) => unit(name, { type: 'spawnFailed', gen, message }),
-      onExited: (name, gen, _pid, code, signal) => unit(name, { type: 'exited', gen, code, signal }),
+      onExited: (name, gen, pid, code, signal) => {
+        this.opts.journal?.exited(name, pid);
+        unit(name, { type: 'exited', gen, code, signal });
+      },
       onWake: (now) => this.dispatch({ type: 'tick', now }),
     };
   }
 
-  /** Starts the autostart units and the stats sampler. Resolves once they settled (ready or failed). */
-  async boot(): Promise<CommandResult> {
+  /** Starts the autostart units, or as the operator left them by hand (`goals`), and the stats
+   * sampler. Resolves once they settled (ready or failed). */
+  async boot(goals: ReadonlyMap<string, 'up' | 'down'> = new Map()): Promise<CommandResult> {
     if (this.opts.statsIntervalMs > 0) {
       this.statsTimer = setInterval(() => void this.sampleStats(), this.opts.statsIntervalMs);
       this.statsTimer.unref();
     }
-    const auto = [...this.fleet.specs.values()].filter((s) => s.autostart).map((s) => s.name);
+    const auto = bootTargets([...this.fleet.specs.values()], goals);
     this.rollouts_.restoreInterrupted();
     return this.runJob('start', auto, (job) => ({ type: 'start', units: auto, job, now: this.now() }));
   }
@@ -287,14 +298,22 @@ export class Runtime implements Control {
       if (req.action !== 'restart') throw new SupdError('SUPD_BAD_REQUEST', `--rolling only applies to restart, not ${req.action}`);
       return this.rollouts_.start({ target: req.target, units, strategy: req.rolling, safe: true, trigger: 'api', wait: req.wait });
     }
+    const goals = new Map([...this.fleet.units].map(([n, u]) => [n, u.goal]));
+    let result: Promise<CommandResult>;
     switch (req.action) {
       case 'start':
-        return this.runJob('start', units, (job) => ({ type: 'start', units, job, now: this.now() }), req.wait);
+        result = this.runJob('start', units, (job) => ({ type: 'start', units, job, now: this.now() }), req.wait);
+        break;
       case 'stop':
-        return this.runJob('stop', units, (job) => ({ type: 'stop', units, safe: req.safe, job, now: this.now() }), req.wait);
+        result = this.runJob('stop', units, (job) => ({ type: 'stop', units, safe: req.safe, job, now: this.now() }), req.wait);
+        break;
       case 'restart':
-        return this.runJob('restart', units, (job) => ({ type: 'restart', units, safe: req.safe, withDependents: req.withDependents, job, now: this.now() }), req.wait);
+        result = this.runJob('restart', units, (job) => ({ type: 'restart', units, safe: req.safe, withDependents: req.withDependents, job, now: this.now() }), req.wait);
+        break;
     }
+    // What the operator starts or stops by hand outlives a restart of supd.
+    for (const [n, u] of this.fleet.units) if (goals.get(n) !== u.goal) this.opts.journal?.goal(n, u.goal);
+    return result;
   }
 
   async reload(): Promise<ReloadResult> {
@@ -382,6 +401,7 @@ export class Runtime implements Control {
     const result = await this.runJob('stop', units, (job) => ({ type: 'stop', units, safe, job, now: this.now() }));
     if (!allDown(this.fleet)) this.log.warn('shutdown: some units still report running');
     await this.edges.logs.closeAll();
+    this.opts.journal?.close();
     this.edges.clock.wakeAt(null);
     return result;
   }

@@ -10,6 +10,8 @@ export interface ProcInfo {
   session: number;
   /** One letter: R, S, D, Z, … */
   state: string;
+  /** Start time in clock ticks since boot: with the pid, it names one process, never a reuse. */
+  start: number;
 }
 
 /** Parses /proc/<pid>/stat; the command name may hold spaces and parentheses, so fields are
@@ -22,9 +24,10 @@ export function readProc(pid: number): ProcInfo | null {
     return null;
   }
   const close = text.lastIndexOf(')');
-  const f = text.slice(close + 2).split(' ', 4);
-  if (f.length < 4) return null;
-  return { pid, state: f[0] ?? '?', ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]) };
+  // Fields from the state on (3rd in proc(5)): state ppid pgrp session … starttime (22nd).
+  const f = text.slice(close + 2).split(' ', 20);
+  if (f.length < 20) return null;
+  return { pid, state: f[0] ?? '?', ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]), start: Number(f[19]) };
 }
 
 /** A zombie or dead process has no code left to run: it only waits for its parent to reap it

@@ -64,6 +64,16 @@ export function descendants(root: number): number[] {
   return out;
 }
 
+function connectable(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.connect(socket, () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.on('error', () => resolve(false));
+  });
+}
+
 export function alive(pid: number): boolean {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -134,7 +144,8 @@ export class Supd {
     proc.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
     if (this.opts.wait !== false) {
-      await waitUntil(() => fs.existsSync(this.socket) || proc.exitCode !== null, 'supd socket');
+      // Connectable, not merely present: a supd killed before leaves its socket file behind.
+      await waitUntil(async () => proc.exitCode !== null || (fs.existsSync(this.socket) && (await connectable(this.socket))), 'supd socket');
       if (proc.exitCode !== null) throw new Error(`supd exited ${proc.exitCode}: ${this.output}`);
       await this.subscribe();
     }
@@ -239,6 +250,23 @@ export class Supd {
     const pids = this.proc?.pid ? descendants(this.proc.pid) : [];
     for (const p of pids) this.seen.add(p);
     return pids;
+  }
+
+  /** SIGKILL to supd (its units are left running, as after a crash); resolves once it exited.
+   * Its units' pids stay on the teardown's list. */
+  async crash(): Promise<number[]> {
+    const proc = this.proc;
+    if (proc === null) return [];
+    const units = this.snapshot();
+    this.eventReq?.destroy();
+    this.events.length = 0;
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.kill('SIGKILL');
+      await exited;
+    }
+    this.proc = null;
+    return units;
   }
 
   /** SIGTERM to supd and wait for it to exit; returns its exit code. */

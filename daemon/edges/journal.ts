@@ -1,0 +1,93 @@
+// The unit journal in the state dir: one JSON line per spawn, exit and hand-set goal, appended
+// synchronously (a SIGKILL between a spawn and its record would leave an orphan no one knows of;
+// an append costs microseconds). Rewritten compactly at boot and whenever it grows large.
+import fs from 'node:fs';
+import path from 'node:path';
+import { replay, type JournalRecord, type Recorded } from '../core/recovery.js';
+import { readProc } from './proctree.js';
+
+export const JOURNAL_FILE = 'units.journal';
+
+/** Appends past this many records trigger a rewrite holding only what is still true. */
+const COMPACT_AFTER = 20_000;
+
+export interface Journal {
+  spawned(unit: string, pid: number): void;
+  exited(unit: string, pid: number): void;
+  goal(unit: string, goal: 'up' | 'down'): void;
+  close(): void;
+}
+
+export function readJournal(stateDir: string): Recorded {
+  let text = '';
+  try {
+    text = fs.readFileSync(path.join(stateDir, JOURNAL_FILE), 'utf8');
+  } catch {
+    // none yet: a first boot
+  }
+  return replay(text);
+}
+
+/** Opens the journal afresh: the file is replaced (atomically) by the goals carried over, then
+ * appended to. Write errors are reported once through `onError` and never stop supervision. */
+export function openJournal(stateDir: string, goals: ReadonlyMap<string, 'up' | 'down'>, onError: (err: unknown) => void): Journal {
+  const file = path.join(stateDir, JOURNAL_FILE);
+  const live = new Map<number, { unit: string; start: number }>();
+  const kept = new Map(goals);
+  let fd: number | null = null;
+  let appended = 0;
+  let failed = false;
+
+  const fail = (err: unknown): void => {
+    if (!failed) onError(err);
+    failed = true;
+  };
+  const rewrite = (): void => {
+    const lines: string[] = [];
+    for (const [unit, goal] of kept) lines.push(JSON.stringify({ t: 'goal', unit, goal } satisfies JournalRecord));
+    for (const [pid, r] of live) lines.push(JSON.stringify({ t: 'run', unit: r.unit, pid, start: r.start } satisfies JournalRecord));
+    const tmp = `${file}.tmp`;
+    try {
+      fs.writeFileSync(tmp, lines.length > 0 ? `${lines.join('\n')}\n` : '', { mode: 0o640 });
+      fs.renameSync(tmp, file);
+      if (fd !== null) fs.closeSync(fd);
+      fd = fs.openSync(file, 'a');
+      appended = 0;
+    } catch (err) {
+      fail(err);
+    }
+  };
+  const append = (r: JournalRecord): void => {
+    if (fd === null) return;
+    try {
+      fs.writeSync(fd, `${JSON.stringify(r)}\n`);
+    } catch (err) {
+      fail(err);
+    }
+    if (++appended > COMPACT_AFTER) rewrite();
+  };
+
+  rewrite();
+  return {
+    spawned(unit, pid) {
+      // A child already gone (and reaped) when its spawn is reported leaves nothing to record.
+      const start = readProc(pid)?.start;
+      if (start === undefined) return;
+      live.set(pid, { unit, start });
+      append({ t: 'run', unit, pid, start });
+    },
+    exited(unit, pid) {
+      if (!live.delete(pid)) return;
+      append({ t: 'exit', unit, pid });
+    },
+    goal(unit, goal) {
+      if (kept.get(unit) === goal) return;
+      kept.set(unit, goal);
+      append({ t: 'goal', unit, goal });
+    },
+    close() {
+      if (fd !== null) fs.closeSync(fd);
+      fd = null;
+    },
+  };
+}
