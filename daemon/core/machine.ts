@@ -134,8 +134,8 @@ function beginDrain(st: Step, pid: number, then: Then, reason: string): void {
   }
 }
 
-/** The safeStop action, then what the drain waits for: connections to reach zero, the command to
- * return, or (signal/http alone) the process to exit by itself. */
+/** The safeStop action, then what the drain waits for: the command to return, then connections
+ * to reach zero, or (signal/http alone) the process to exit by itself. */
 function drainAction(st: Step, pid: number): void {
   const { u, spec } = st;
   const safe = spec.safeStop;
@@ -146,13 +146,32 @@ function drainAction(st: Step, pid: number): void {
     drainFinished(st, false, 'out of the load balancer');
     return;
   }
-  u.s = { ...s, step: safe.waitConnections.length > 0 ? 'connections' : 'action' };
+  // A drain command (e.g. `shutdown safe`) runs to its end before connections are counted: the
+  // server stops accepting first, so a count of zero cannot come before it did.
+  const waitCommand = safe.command !== null;
+  u.s = { ...s, step: !waitCommand && safe.waitConnections.length > 0 ? 'connections' : 'action' };
   if (safe.signal !== null) st.emit({ kind: 'signal', unit: u.name, pid, signal: safe.signal });
   if (safe.http !== null) st.emit({ kind: 'postHttp', unit: u.name, gen: u.gen, url: safe.http, timeout: Math.min(safe.timeout, 30_000) });
   if (safe.command !== null) {
     st.emit({ kind: 'runCommand', unit: u.name, gen: u.gen, purpose: 'drain', argv: safe.command, timeout: safe.timeout });
+  } else if (safe.waitConnections.length > 0) {
+    st.emit({ kind: 'countConnections', unit: u.name, gen: u.gen, ports: safe.waitConnections });
   }
-  if (safe.waitConnections.length > 0) st.emit({ kind: 'countConnections', unit: u.name, gen: u.gen, ports: safe.waitConnections });
+}
+
+/** The drain command returned: wait for the connections if there are ports to watch (even when
+ * the command failed, running work still deserves its time), otherwise the drain is over. */
+function drainCommandDone(st: Step, ok: boolean, message: string): void {
+  const { u, spec } = st;
+  const s = u.s;
+  if (s.state !== 'draining' || s.step !== 'action') return;
+  const ports = spec.safeStop?.waitConnections ?? [];
+  if (ports.length === 0) {
+    drainFinished(st, false, ok ? 'drained' : `drain command failed: ${message}`);
+    return;
+  }
+  u.s = { ...s, step: 'connections' };
+  st.emit({ kind: 'countConnections', unit: u.name, gen: u.gen, ports });
 }
 
 function drainFinished(st: Step, forced: boolean, reason: string): void {
@@ -339,7 +358,7 @@ function onCommandDone(st: Step, ev: Extract<UnitEvent, { type: 'commandDone' }>
       drainAction(st, s.pid);
       return;
     case 'drain':
-      if (s.state === 'draining' && s.step === 'action') drainFinished(st, false, ev.ok ? 'drained' : `drain command failed: ${ev.message}`);
+      drainCommandDone(st, ev.ok, ev.message);
       return;
     case 'lb-enable':
       if (ev.ok) u.lbDisabled = false;

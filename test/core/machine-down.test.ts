@@ -3,7 +3,7 @@
 import t from 'tap';
 import { onEvent, spawn, stop } from '../../daemon/core/machine.js';
 import { unitIn } from './helpers.js';
-import { NOW, plain, healthy, stopCmd, drainSignal, drainCmd, drainConns, drainLb, remote, PID, timer, exitedEv, readyU, startingU, stoppingU, drainingU, run, runRows } from './machine-table.js';
+import { NOW, plain, healthy, stopCmd, drainSignal, drainCmd, drainCmdConns, drainConns, drainLb, remote, PID, timer, exitedEv, readyU, startingU, stoppingU, drainingU, run, runRows } from './machine-table.js';
 
 runRows([
   {
@@ -112,6 +112,23 @@ runRows([
     spec: drainCmd, unit: drainingU('action'), act: { type: 'commandDone', gen: 1, purpose: 'drain', ok: true, message: 'exit 0' },
     state: 'stopping', effects: ['clearTimer', 'clearTimer', ...Array<string>(6).fill('clearTimer'), 'unwatchLog', 'transition', 'signal', 'setTimer'],
     check: (t, r) => t.equal(r.unit.forced, false),
+  },
+  {
+    name: 'ready, safe stop with a drain command and ports: the command runs first, no count yet',
+    spec: drainCmdConns, unit: readyU(), act: (st) => stop(st, { safe: true, then: 'down', reason: 'safe stop requested' }),
+    state: 'draining', effects: ['clearTimer', 'transition', 'setTimer', 'runCommand'],
+    check: (t, r) => t.match(r.unit.s, { step: 'action' }),
+  },
+  {
+    name: 'draining, drain command done with ports to watch: connections counted next',
+    spec: drainCmdConns, unit: drainingU('action'), act: { type: 'commandDone', gen: 1, purpose: 'drain', ok: true, message: 'exit 0' },
+    state: 'draining', effects: ['countConnections'],
+    check: (t, r) => t.match(r.unit.s, { step: 'connections' }),
+  },
+  {
+    name: 'draining, drain command failed with ports to watch: running work still gets its time',
+    spec: drainCmdConns, unit: drainingU('action'), act: { type: 'commandDone', gen: 1, purpose: 'drain', ok: false, message: 'exit 1' },
+    state: 'draining', effects: ['countConnections'],
   },
   {
     name: 'ready, safe stop waiting for connections: the first count is asked for',

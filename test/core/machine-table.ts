@@ -18,6 +18,7 @@ export const burst3 = unitSpec('u', { restart: { burst: 3 } });
 export const drainSignal = unitSpec('u', { safeStop: { signal: 'SIGUSR1' } });
 export const drainCmd = unitSpec('u', { safeStop: { command: ['/usr/bin/ctl', 'drain'] } });
 export const drainConns = unitSpec('u', { safeStop: { signal: 'SIGUSR1', waitConnections: [8080], timeout: 60_000 } });
+export const drainCmdConns = unitSpec('u', { safeStop: { command: ['/usr/bin/ctl', 'drain'], waitConnections: [8080], timeout: 60_000 } });
 export const drainLb = unitSpec('u', {
   safeStop: { command: ['/usr/bin/ctl', 'drain'] },
   lb: { disable: ['/usr/bin/lb', 'disable', 'u'], enable: ['/usr/bin/lb', 'enable', 'u'] },
