@@ -1,23 +1,15 @@
-// supctl's command line: global options, one commander subcommand per cli/commands module, and the
-// single mapping from whatever went wrong to a message and an exit code (0 done, 1 failed,
-// 2 usage, 3 unreachable, 4 refused).
-import { Command, CommanderError } from 'commander';
+// supctl's entry: the everyday command lines run straight from cli/fast.ts's parse, every other
+// one through the commander program in cli/full.ts (loaded only then); and the single mapping from
+// whatever went wrong to a message and an exit code (0 done, 1 failed, 2 usage, 3 unreachable,
+// 4 refused).
 import { defaultSocketPath, defaultStateDir } from '../config/defaults.js';
 import { isSupdError, SupdError } from '../daemon/errors.js';
 import type { ErrorBody } from '../daemon/api/contract.js';
 import { Client, parseHost } from './client.js';
 import type { Endpoint } from './client.js';
 import type { CommandModule, Context } from './context.js';
+import { parseFast, type FastCommand, type FastLine } from './fast.js';
 import { failureReport, json } from './render.js';
-import * as health from './commands/health.js';
-import * as logs from './commands/logs.js';
-import * as reload from './commands/reload.js';
-import * as restart from './commands/restart.js';
-import * as show from './commands/show.js';
-import * as start from './commands/start.js';
-import * as status from './commands/status.js';
-import * as stop from './commands/stop.js';
-import * as validate from './commands/validate.js';
 
 export interface Io {
   stdout(text: string): void;
@@ -34,12 +26,6 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
-const EXIT_HELP = `
-Exit codes: 0 done; 1 the operation failed; 2 usage error; 3 supd cannot be reached;
-4 refused (authorisation, or another rollout in progress).
-Environment: SUPD_SOCKET (default socket), SUPCTL_TOKEN (token for --host), SUPD_UNITS_DIR (validate).
-`;
-
 /** Where to talk to supd: --host (with its token) or the unix socket. */
 export function endpointFrom(opts: GlobalOptions, env: Io['env']): { endpoint: Endpoint; token: string | null } {
   if (opts.host !== undefined && opts.socket !== undefined) {
@@ -50,14 +36,6 @@ export function endpointFrom(opts: GlobalOptions, env: Io['env']): { endpoint: E
   }
   const socket = opts.socket ?? (env['SUPD_SOCKET'] || defaultSocketPath(defaultStateDir(env)));
   return { endpoint: { kind: 'socket', path: socket }, token: null };
-}
-
-function register<A>(program: Command, mod: CommandModule<A>, ctx: Context, done: (code: number) => void): void {
-  const cmd = program.command(mod.name).description(mod.description);
-  mod.configure(cmd);
-  cmd.action(async () => {
-    done(await mod.run(mod.parse(cmd.args, cmd.opts()), ctx));
-  });
 }
 
 function isFailures(v: unknown): v is { failures: { unit: string; reason: string; logTail: string[] }[] } {
@@ -78,25 +56,10 @@ export function reportError(e: SupdError, ctx: Pick<Context, 'json' | 'out' | 'e
   return e.exitCode;
 }
 
-export async function runCli(argv: readonly string[], io: Io): Promise<number> {
-  const program = new Command('supctl');
-  program
-    .description('the command-line client of supd, the supervisor daemon')
-    .usage('[--socket PATH | --host URL --token TOKEN] [--json] COMMAND')
-    .version(io.version, '-V, --version', 'print the version')
-    .helpOption('-h, --help', 'show help (every command has --help too)')
-    .option('--socket <path>', 'supd\'s unix socket (default: $SUPD_SOCKET or <stateDir>/supd.sock)')
-    .option('--host <url>', 'talk to supd over TCP instead, e.g. http://10.0.0.5:7878')
-    .option('--token <token>', 'bearer token for --host (default: $SUPCTL_TOKEN)')
-    .option('--json', 'print JSON for scripts')
-    .addHelpText('after', EXIT_HELP)
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(see supctl --help)')
-    .exitOverride();
-
+/** supctl's context: where to write, and a client made on first use from the global options. */
+export function makeContext(opts: () => GlobalOptions, io: Io): Context {
   let client: Client | null = null;
-  const opts = (): GlobalOptions => program.opts<GlobalOptions>();
-  const ctx: Context = {
+  return {
     get json() {
       return opts().json === true;
     },
@@ -109,29 +72,38 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     env: io.env,
     cwd: io.cwd,
   };
+}
 
-  let code = 0;
-  const done = (c: number): void => {
-    code = c;
-  };
-  register(program, status, ctx, done);
-  register(program, start, ctx, done);
-  register(program, stop, ctx, done);
-  register(program, restart, ctx, done);
-  register(program, reload, ctx, done);
-  register(program, logs, ctx, done);
-  register(program, show, ctx, done);
-  register(program, validate, ctx, done);
-  register(program, health, ctx, done);
+/** A failure that escaped a command: a SupdError as its exit code, anything else as a bug (1). */
+export function failed(e: unknown, ctx: Context, io: Io): number {
+  if (isSupdError(e)) return reportError(e, ctx);
+  io.stderr(`supctl: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return 1;
+}
 
+function runModule<A>(mod: CommandModule<A>, line: FastLine, ctx: Context): Promise<number> {
+  return mod.run(mod.parse(line.operands, line.opts), ctx);
+}
+
+// Loaded on demand, so a status run loads one command module and nothing of commander.
+const FAST: Record<FastCommand, (line: FastLine, ctx: Context) => Promise<number>> = {
+  status: async (line, ctx) => runModule(await import('./commands/status.js'), line, ctx),
+  health: async (line, ctx) => runModule(await import('./commands/health.js'), line, ctx),
+  start: async (line, ctx) => runModule(await import('./commands/start.js'), line, ctx),
+  stop: async (line, ctx) => runModule(await import('./commands/stop.js'), line, ctx),
+  restart: async (line, ctx) => runModule(await import('./commands/restart.js'), line, ctx),
+};
+
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  const line = parseFast(argv);
+  if (line === null) {
+    const { runFull } = await import('./full.js');
+    return runFull(argv, io);
+  }
+  const ctx = makeContext(() => line.global, io);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return code;
+    return await FAST[line.command](line, ctx);
   } catch (e) {
-    // Commander has already printed its message (or the help, or the version).
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (isSupdError(e)) return reportError(e, ctx);
-    io.stderr(`supctl: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return 1;
+    return failed(e, ctx, io);
   }
 }

@@ -1,6 +1,6 @@
 // Pure renderers: API data in, text out (tables, durations, sizes, shell-quoted argv, failures).
 // No I/O here, so every format supctl prints is tested without a daemon.
-import { stringify } from 'yaml';
+import { createRequire } from 'node:module';
 import type {
   CommandResult, ReloadResult, RolloutView, UnitFailure, UnitSpec, UnitStatus,
 } from '../daemon/api/contract.js';
@@ -117,6 +117,8 @@ export function showUnit(unit: UnitStatus & { spec: UnitSpec }): string {
     `state: ${formatState(unit)}${running}`,
     `command: ${shellQuote(spec.argv)}`,
   ].join('\n');
+  // yaml costs ~50 ms to load and only `show` needs it: required here, on first use.
+  const { stringify } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   return `${head}\n${stringify(pruned(rest), { lineWidth: 0 })}`;
 }
 

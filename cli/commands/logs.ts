@@ -1,7 +1,7 @@
 // supctl logs [-f] [-n N] UNIT: the unit's captured stdout and stderr; -f keeps following.
 import { InvalidArgumentError } from 'commander';
 import type { Command, OptionValues } from 'commander';
-import { DEFAULT_LOG_LINES, MAX_LOG_LINES } from '../../daemon/api/contract.js';
+import { DEFAULT_LOG_LINES, MAX_LOG_LINES } from '../../daemon/api/limits.js';
 import type { Context } from '../context.js';
 
 export const name = 'logs';

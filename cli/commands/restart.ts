@@ -1,8 +1,6 @@
 // supctl restart [--safe] [--rolling STRATEGY] [--with-dependents] TARGET…
-import { Option } from 'commander';
 import type { Command, OptionValues } from 'commander';
-import { ROLLING_STRATEGIES } from '../../daemon/api/contract.js';
-import type { RollingStrategy } from '../../daemon/api/contract.js';
+import { ROLLING_STRATEGIES, type RollingStrategy } from '../../daemon/api/limits.js';
 import { act } from '../act.js';
 import type { ActArgs } from '../act.js';
 import type { Context } from '../context.js';
@@ -13,7 +11,7 @@ export const description = 'restart units; --rolling keeps the rest serving, one
 export function configure(cmd: Command): void {
   cmd.argument('<targets...>', 'units, groups or all')
     .option('--safe', 'drain each unit before stopping it')
-    .addOption(new Option('--rolling <strategy>', 'restart one unit or one half at a time').choices(ROLLING_STRATEGIES))
+    .addOption(cmd.createOption('--rolling <strategy>', 'restart one unit or one half at a time').choices(ROLLING_STRATEGIES))
     .option('--with-dependents', 'also restart the units that require the targets, in order')
     .option('--no-wait', 'return once the restart is under way');
 }

@@ -7,6 +7,7 @@ import type {
 } from '../control.js';
 import type { Diagnostic, UnitSpec } from '../../units/types.js';
 import type { ErrorCode } from '../errors.js';
+import { DEFAULT_LOG_LINES, MAX_LOG_LINES, ROLLING_STRATEGIES, type RollingStrategy } from './limits.js';
 
 export type {
   Action, CommandRequest, CommandResult, ExitView, ReloadResult, RolloutState, RolloutStepState,
@@ -15,6 +16,7 @@ export type {
 export type { Diagnostic, UnitSpec } from '../../units/types.js';
 
 export type Role = 'viewer' | 'operator' | 'admin';
+export { DEFAULT_LOG_LINES, MAX_LOG_LINES, ROLLING_STRATEGIES, type RollingStrategy };
 
 // `{type: [t, 'null']}` rather than anyOf: fast-json-stringify serialises it without a
 // validation pass per value, which matters for `status` of thousands of units.
@@ -36,9 +38,6 @@ export type TargetActionParams = Static<typeof TargetActionParams>;
 export const RolloutIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) });
 export type RolloutIdParams = Static<typeof RolloutIdParams>;
 
-export const ROLLING_STRATEGIES = ['one-by-one', 'half-by-half'] as const;
-export type RollingStrategy = (typeof ROLLING_STRATEGIES)[number];
-
 /** Body of `POST /v1/units/:target/start|stop|restart`; every key is optional. */
 export const CommandBody = Type.Object(
   {
@@ -50,9 +49,6 @@ export const CommandBody = Type.Object(
   { additionalProperties: false },
 );
 export type CommandBody = Static<typeof CommandBody>;
-
-export const DEFAULT_LOG_LINES = 100;
-export const MAX_LOG_LINES = 100_000;
 
 export const LogsQuery = Type.Object(
   {
