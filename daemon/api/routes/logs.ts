@@ -25,12 +25,20 @@ export function logRoutes(app: FastifyInstance, { control, streams }: RouteDeps)
       const early: Buffer[] = [];
       let live = false;
       let done = false;
+      // The log writer hands over a whole batch (up to its 4 MB high-water mark) in one go, so
+      // the backlog is judged once per batch, before it: a reader that had caught up is never cut
+      // off by one large batch, and the buffer stays bounded by the limit plus one batch.
+      let judged = false;
       const write = (chunk: Buffer | string): void => {
         if (done) return;
-        if (raw.writableLength > MAX_BUFFERED_BYTES) {
-          raw.end('\nsupd: this reader fell too far behind; the stream is closed\n');
-          finish();
-          return;
+        if (!judged) {
+          judged = true;
+          setImmediate(() => (judged = false));
+          if (raw.writableLength > MAX_BUFFERED_BYTES) {
+            raw.end('\nsupd: this reader fell too far behind; the stream is closed\n');
+            finish();
+            return;
+          }
         }
         raw.write(chunk);
       };
