@@ -83,7 +83,7 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
       if (r.graph !== null) {
         graph = r.graph;
         runtime?.setResolver((t) => graph.resolveTarget(t));
-        watches.reset(r.units);
+        void watches.reset(r.units);
       }
       return r;
     },
@@ -99,7 +99,7 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
   });
   const rt = runtime;
   const watches = metadataWatches(rt, log);
-  watches.reset(first.units);
+  await watches.reset(first.units);
 
   // The API: unix socket (its file mode is its guard), then TCP with tokens.
   const version = supdVersion();
@@ -202,9 +202,10 @@ async function listenUnix(server: ReturnType<typeof buildServer>, socket: string
 }
 
 /** One chokidar watch per master with metadata globs, remade on reload. */
-function metadataWatches(rt: Runtime, log: Logger): { reset(units: UnitSpec[]): void; close(): Promise<void> } {
-  let closers: { close(): Promise<void> }[] = [];
+function metadataWatches(rt: Runtime, log: Logger): { reset(units: UnitSpec[]): Promise<void>; close(): Promise<void> } {
+  let closers: { close(): Promise<void>; ready: Promise<void> }[] = [];
   return {
+    /** Resolves once every watch has scanned its files, so no later write goes unseen. */
     reset(units) {
       const old = closers;
       closers = [];
@@ -217,6 +218,7 @@ function metadataWatches(rt: Runtime, log: Logger): { reset(units: UnitSpec[]): 
           log.warn({ err, unit: u.name }, `${u.name}: cannot watch metadata`);
         }
       }
+      return Promise.all(closers.map((c) => c.ready)).then(() => undefined);
     },
     async close() {
       await Promise.all(closers.map((c) => c.close()));
