@@ -30,6 +30,12 @@ async function createRegistry(source: () => MetricsSource | null): Promise<Regis
   const { Gauge, Registry, collectDefaultMetrics } = await import('prom-client');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'supd_process_', eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
+  // prom-client names three gauges *_total (nodejs_active_{handles,requests,resources}_total),
+  // which `promtool check metrics` rejects: only counters may end in _total. Each is the sum of
+  // its per-type gauge, which stays.
+  for (const m of registry.getMetricsAsArray()) {
+    if (m instanceof Gauge && m.name.endsWith('_total')) registry.removeSingleMetric(m.name);
+  }
   const units = (): UnitStatus[] => source()?.list() ?? [];
 
   new Gauge({
