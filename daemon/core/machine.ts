@@ -225,7 +225,10 @@ function afterProcessExit(st: Step, then: Then | 'crash', exit: { code: number |
       u.attempt = d.attempt;
       u.restarts += 1;
       st.go({ state: 'backoff', attempt: d.attempt, until: st.now + d.delay }, `${why}; restart ${d.attempt} in ${fmtMs(d.delay)}`);
-      st.timer('backoff', st.now + d.delay);
+      // No delay: start again in this same dispatch; a timer due now would cost a trip through
+      // the clock (a millisecond or more) between the exit and the new process.
+      if (d.delay <= 0) st.wantStart = true;
+      else st.timer('backoff', st.now + d.delay);
       return;
     default:
       assertNever(d);

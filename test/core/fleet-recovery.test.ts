@@ -59,8 +59,9 @@ t.test('a manual start clears failed and the crash count', async (t) => {
   const out = send(f, 300, { type: 'start', units: ['db'], job: 'again' });
   t.same(unitsOf(out, 'spawn'), ['db']);
   t.same(f.units.get('db')?.crashes, []);
-  exited(f, 'db', 400, 1);
-  t.equal(stateOf(f, 'db'), 'backoff', 'one crash is within the burst again');
+  const restarted = exited(f, 'db', 400, 1);
+  t.equal(stateOf(f, 'db'), 'starting', 'one crash is within the burst again');
+  t.same(unitsOf(restarted, 'spawn'), ['db'], 'with delay 0 the new process is spawned by the exit itself, no timer between');
 });
 
 t.test('a start job fails naming the unit that exits before it is ready', async (t) => {
