@@ -24,6 +24,13 @@ function nullable<T>(type: 'string' | 'integer' | 'number'): TSchema & { '~unsaf
   return Type.Unsafe<T | null>({ type: [type, 'null'] });
 }
 
+/** An object or null, as `type: ['object', 'null']` rather than anyOf: fast-json-stringify picks
+ * the branch with a typeof test instead of an ajv validation per value, whose validator it also
+ * compiles on the first response (~45 ms for the first `GET /v1/units`). */
+function nullableObject<T extends TSchema>(schema: T): TSchema & { '~unsafe': Static<T> | null } {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: ['object', 'null'] });
+}
+
 const Str = Type.String();
 const StrArray = Type.Array(Type.String());
 
@@ -99,12 +106,12 @@ export const UnitStatusSchema = Type.Object({
   stale: Type.Boolean(),
   cpu: nullable<number>('number'),
   memory: nullable<number>('number'),
-  lastExit: Type.Union([ExitViewSchema, Type.Null()]),
+  lastExit: nullableObject(ExitViewSchema),
   groups: StrArray,
   connections: nullable<number>('integer'),
   lbDisabled: Type.Boolean(),
   forced: Type.Boolean(),
-  rollout: Type.Union([Type.Object({ id: Str, step: RolloutStepStateSchema }), Type.Null()]),
+  rollout: nullableObject(Type.Object({ id: Str, step: RolloutStepStateSchema })),
 });
 
 export const UnitsBody = Type.Object({ units: Type.Array(UnitStatusSchema) });
@@ -124,7 +131,7 @@ export const RolloutViewSchema = Type.Object({
   safe: Type.Boolean(),
   created: Str,
   finished: nullable<string>('string'),
-  error: Type.Union([Type.Object({ unit: Str, reason: Str }), Type.Null()]),
+  error: nullableObject(Type.Object({ unit: Str, reason: Str })),
   steps: Type.Array(Type.Object({
     unit: Str,
     batch: Type.Integer(),
@@ -144,7 +151,7 @@ export const CommandResultSchema = Type.Object({
   message: Str,
   failures: Type.Array(Type.Object({ unit: Str, reason: Str, logTail: StrArray })),
   forced: StrArray,
-  rollout: Type.Union([RolloutViewSchema, Type.Null()]),
+  rollout: nullableObject(RolloutViewSchema),
 });
 
 const PositionSchema = Type.Object({ file: Str, line: Type.Integer(), col: Type.Integer() });
