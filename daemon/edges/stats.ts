@@ -13,8 +13,10 @@ export interface ProcStats {
 }
 
 export interface Stats {
-  /** Never rejects. */
+  /** Never rejects; lets the event loop in every few hundred pids. */
   sample(pids: number[]): Promise<Map<number, ProcStats>>;
+  /** The same, synchronously (500 pids: a few ms), for a status that wants fresh figures now. */
+  sampleNow(pids: number[]): Map<number, ProcStats>;
 }
 
 export interface StatsOptions {
@@ -76,37 +78,54 @@ export function createStats(opts: StatsOptions = {}): Stats {
     }
   }
 
+  /** One sample as a generator that pauses every BATCH pids: run straight through, or with the
+   * event loop let in between batches. */
+  function* collect(pids: number[]): Generator<void, Map<number, ProcStats>> {
+    const out = new Map<number, ProcStats>();
+    const asked = new Set(pids.filter((p) => Number.isInteger(p) && p > 0));
+    if (asked.size === 0) return out;
+    pageSize ??= detectPageSize();
+    const boot = uptime();
+    const next = new Map<number, Seen>();
+    let n = 0;
+    for (const pid of asked) {
+      const st = readStat(pid);
+      const at = performance.now();
+      if (st !== null && st.state !== 'Z' && st.state !== 'X') {
+        const prev = seen.get(pid);
+        let cpu = 0;
+        if (prev !== undefined && prev.start === st.start && at > prev.at) {
+          cpu = ((st.ticks - prev.ticks) / TICKS_PER_SECOND / ((at - prev.at) / 1000)) * 100;
+        } else if (boot !== null) {
+          const age = boot - st.start / TICKS_PER_SECOND;
+          if (age > 0) cpu = (st.ticks / TICKS_PER_SECOND / age) * 100;
+        }
+        out.set(pid, { cpu: Math.max(0, cpu), memory: st.rssPages * pageSize });
+        next.set(pid, { start: st.start, ticks: st.ticks, at });
+      }
+      if (++n % BATCH === 0) yield;
+    }
+    // Histories of pids sampled elsewhere survive; vanished ones go.
+    for (const [pid, s] of seen) if (!asked.has(pid)) next.set(pid, s);
+    seen = next;
+    return out;
+  }
+
   return {
     async sample(pids) {
-      const out = new Map<number, ProcStats>();
-      const asked = new Set(pids.filter((p) => Number.isInteger(p) && p > 0));
-      const wanted = [...asked];
-      if (wanted.length === 0) return out;
-      pageSize ??= detectPageSize();
-      const boot = uptime();
-      const next = new Map<number, Seen>();
-      let n = 0;
-      for (const pid of wanted) {
-        const st = readStat(pid);
-        const at = performance.now();
-        if (st !== null && st.state !== 'Z' && st.state !== 'X') {
-          const prev = seen.get(pid);
-          let cpu = 0;
-          if (prev !== undefined && prev.start === st.start && at > prev.at) {
-            cpu = ((st.ticks - prev.ticks) / TICKS_PER_SECOND / ((at - prev.at) / 1000)) * 100;
-          } else if (boot !== null) {
-            const age = boot - st.start / TICKS_PER_SECOND;
-            if (age > 0) cpu = (st.ticks / TICKS_PER_SECOND / age) * 100;
-          }
-          out.set(pid, { cpu: Math.max(0, cpu), memory: st.rssPages * pageSize });
-          next.set(pid, { start: st.start, ticks: st.ticks, at });
-        }
-        if (++n % BATCH === 0) await yieldLoop();
+      const it = collect(pids);
+      for (;;) {
+        const r = it.next();
+        if (r.done === true) return r.value;
+        await yieldLoop();
       }
-      // Histories of pids sampled elsewhere survive; vanished ones go.
-      for (const [pid, s] of seen) if (!asked.has(pid)) next.set(pid, s);
-      seen = next;
-      return out;
+    },
+    sampleNow(pids) {
+      const it = collect(pids);
+      for (;;) {
+        const r = it.next();
+        if (r.done === true) return r.value;
+      }
     },
   };
 }

@@ -29,3 +29,31 @@ t.test('no pids, or only vanished ones, give an empty sample', async (t) => {
   t.equal((await stats.sample([])).size, 0);
   t.equal((await stats.sample([4_000_001])).size, 0);
 });
+
+t.test('sampleNow answers the same, synchronously', async (t) => {
+  const stats = createStats();
+  const now = stats.sampleNow([process.pid, 4_000_002]);
+  t.same([...now.keys()], [process.pid]);
+  t.ok((now.get(process.pid)?.memory ?? 0) > 1024 * 1024);
+});
+
+t.test('CPU is the share of a core since the previous sample of the same process', async (t) => {
+  const dir = t.testdir({ '4242': {}, uptime: '1000.00 500.00\n' });
+  // proc(5): pid (comm) state ppid … utime(14) stime(15) … starttime(22) vsize(23) rss(24) …
+  const stat = (utime: number, stime: number, start: number, rss: number): string =>
+    `4242 (a (b) c) S 1 4242 4242 0 -1 0 0 0 0 0 ${utime} ${stime} 0 0 20 0 1 0 ${start} 1000000 ${rss} 0 0\n`;
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(`${dir}/4242/stat`, stat(3000, 1000, 60_000, 256));
+  const stats = createStats({ procRoot: dir });
+  const first = stats.sampleNow([4242]).get(4242);
+  // Started at 600 s, uptime 1000 s: 40 s of CPU in 400 s is 10 %.
+  t.equal(first?.cpu.toFixed(1), '10.0', 'the first sample averages since the process started');
+  t.ok((first?.memory ?? 0) >= 256 * 4096, 'rss pages times the page size');
+  writeFileSync(`${dir}/4242/stat`, stat(3000 + 5000, 1000, 60_000, 256));
+  const second = stats.sampleNow([4242]).get(4242);
+  t.ok((second?.cpu ?? 0) > 1000, 'the next one counts only what was used since (here an absurd 50 s in a few ms)');
+  writeFileSync(`${dir}/4242/stat`, stat(100, 100, 90_000, 256));
+  t.equal(stats.sampleNow([4242]).get(4242)?.cpu.toFixed(1), '2.0', 'a new process under the same pid starts a new history');
+  writeFileSync(`${dir}/4242/stat`, stat(100, 100, 90_000, 256).replace(' S ', ' Z '));
+  t.equal(stats.sampleNow([4242]).size, 0, 'a zombie is left out');
+});
