@@ -1,10 +1,10 @@
 // supctl's HTTP client: JSON over supd's unix socket, or over TCP with a bearer token. Every
 // failure becomes a SupdError whose code carries the exit code (unreachable 3, refused 4, …).
-import http from 'node:http';
 import net from 'node:net';
-import type { IncomingMessage, RequestOptions } from 'node:http';
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { ErrorCodes, SupdError } from '../daemon/errors.js';
 import type { ErrorCode } from '../daemon/errors.js';
+import { exchange } from './wire.js';
 
 export type Endpoint = { kind: 'socket'; path: string } | { kind: 'url'; url: URL };
 
@@ -123,17 +123,30 @@ export class Client {
   /** A 2xx answer, or the SupdError it stands for. */
   async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    const { endpoint } = this.opts;
+    const { status, text } = endpoint.kind === 'socket'
+      ? await this.overSocket(endpoint.path, method, path, payload)
+      : await this.overHttp(method, path, payload);
+    if (status >= 200 && status < 300) return { status, body: text };
+    throw responseError(status, text);
+  }
+
+  private async overSocket(socket: string, method: string, path: string, payload: string | undefined): Promise<{ status: number; text: string }> {
+    try {
+      const res = await exchange(socket, method, path, this.headers(payload), payload);
+      return { status: res.status, text: res.body.toString('utf8') };
+    } catch (e) {
+      throw connectionError(this.where, e);
+    }
+  }
+
+  private overHttp(method: string, path: string, payload: string | undefined): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
       const req = this.send(method, path, payload, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (e) => reject(connectionError(this.where, e)));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) resolve({ status, body: text });
-          else reject(responseError(status, text));
-        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
       });
       req.on('error', (e) => reject(connectionError(this.where, e)));
       req.end(payload);
@@ -175,19 +188,25 @@ export class Client {
     }
   }
 
-  private send(method: string, path: string, payload: string | undefined, onResponse: (res: IncomingMessage) => void): http.ClientRequest {
+  private headers(payload: string | undefined): Record<string, string> {
     const headers: Record<string, string> = { accept: 'application/json, text/plain, text/event-stream' };
     if (payload !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(Buffer.byteLength(payload));
     }
+    return headers;
+  }
+
+  private send(method: string, path: string, payload: string | undefined, onResponse: (res: IncomingMessage) => void): ClientRequest {
+    const headers = this.headers(payload);
     const { endpoint, token } = this.opts;
+    // node:http only here (streams, and TCP): loaded on first use, not by every supctl run.
+    const http = process.getBuiltinModule('node:http');
     // A fresh connection per request: supctl makes one or two, and nothing should keep it alive after.
     const base: RequestOptions = { method, path, headers, agent: false };
     if (endpoint.kind === 'socket') {
-      // Our own connection and Host header, no agent: http's agent and default Host header each
-      // test the host name with the IPv6 regex, which takes ~5 ms to compile, a tenth of supctl's
-      // start-up, for a name a unix socket does not use.
+      // No agent and our own Host header: both would test the host name with the IPv6 regex,
+      // ~5 ms to compile, for a name a unix socket does not use.
       headers['host'] = 'localhost';
       const socket = endpoint.path;
       return http.request({ method, path, headers, createConnection: () => net.connect(socket) }, onResponse);
