@@ -51,10 +51,12 @@ export function unitFiles(n, workload) {
   }
 }
 
-// Extra node flags for the daemon, e.g. --cpu-prof (set by run.mjs from --profile DIR).
-let daemonNodeArgs = [];
+// Extra node flags for the daemon: BENCH_SUPD_NODE_ARGS (space-separated, to try V8 flags), and
+// --cpu-prof set by run.mjs from --profile DIR.
+const envNodeArgs = (process.env.BENCH_SUPD_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+let daemonNodeArgs = envNodeArgs;
 export function configure({ nodeArgs = [] } = {}) {
-  daemonNodeArgs = nodeArgs;
+  daemonNodeArgs = [...envNodeArgs, ...nodeArgs];
 }
 
 const ctl = (s, args, timeoutMs = 120_000) => runCmd(process.execPath, [cliJs, '--socket', s.socket, ...args], { timeoutMs });
