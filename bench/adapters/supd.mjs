@@ -51,9 +51,25 @@ export function unitFiles(n, workload) {
   }
 }
 
-// Extra node flags for the daemon: BENCH_SUPD_NODE_ARGS (space-separated, to try V8 flags), and
-// --cpu-prof set by run.mjs from --profile DIR.
-const envNodeArgs = (process.env.BENCH_SUPD_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+/**
+ * The node flags supd's launcher declares (`#!/usr/bin/env -S node FLAGS` on dist/daemon/main.js),
+ * so the daemon runs here as the installed `supd` runs it, though started as `node main.js`
+ * (a fresh checkout's dist files are not executable).
+ */
+export function launcherNodeArgs(file) {
+  let first = '';
+  try {
+    first = fs.readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+  } catch {
+    return [];
+  }
+  const m = /^#!\S*\/env(?:\s+-S)?\s+node(?:\s+(.*))?$/.exec(first.trim()) ?? /^#!\S*\/node(?:\s+(.*))?$/.exec(first.trim());
+  return (m?.[1] ?? '').split(/\s+/).filter((a) => a.startsWith('-'));
+}
+
+// Node flags for the daemon: its launcher's, then BENCH_SUPD_NODE_ARGS (space-separated, to try
+// V8 flags), then --cpu-prof set by run.mjs from --profile DIR.
+const envNodeArgs = [...launcherNodeArgs(daemonJs), ...(process.env.BENCH_SUPD_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
 let daemonNodeArgs = envNodeArgs;
 export function configure({ nodeArgs = [] } = {}) {
   daemonNodeArgs = [...envNodeArgs, ...nodeArgs];
