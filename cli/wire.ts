@@ -17,7 +17,9 @@ export function exchange(socket: string, method: string, path: string, headers: 
     const conn = net.connect(socket);
     const head = [`${method} ${path} HTTP/1.1`, 'host: localhost', 'connection: close'];
     for (const [k, v] of Object.entries(headers)) head.push(`${k}: ${v}`);
-    conn.on('connect', () => conn.end(`${head.join('\r\n')}\r\n\r\n${payload ?? ''}`));
+    // Written, not ended: a node:http server takes our half-close for an aborted request and drops
+    // an answer still being made (a `stop --wait` of many units); it closes after answering.
+    conn.on('connect', () => conn.write(`${head.join('\r\n')}\r\n\r\n${payload ?? ''}`));
     conn.on('data', (c: Buffer) => chunks.push(c));
     conn.on('error', reject);
     conn.on('end', () => {

@@ -49,3 +49,19 @@ t.test('against a node:http server on a socket: method, headers, body, and a mul
   t.same(seen, { method: 'POST', url: '/v1/units/all/stop', type: 'application/json', body: payload });
   await t.rejects(exchange(path.join(path.dirname(socket), 'none.sock'), 'GET', '/', {}), { code: 'ENOENT' });
 });
+
+t.test('an answer that takes a while (a stop that waits for its units) still arrives', async (t) => {
+  const socket = path.join(shortTempDir(t), 's.sock');
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const timer = setTimeout(() => res.end('{"ok":true}'), 300);
+      t.teardown(() => clearTimeout(timer));
+    });
+  });
+  await new Promise<void>((r) => server.listen(socket, r));
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  const r = await exchange(socket, 'POST', '/v1/units/all/stop', { 'content-length': '2' }, '{}');
+  t.equal(r.status, 200);
+  t.equal(r.body.toString(), '{"ok":true}');
+});
