@@ -177,7 +177,7 @@ export function configSchema(env: NodeJS.ProcessEnv): convict.Schema<RawConfig> 
       keep: setting('supd-count', 5, 'SUPD_LOGS_KEEP', 'logs-keep', 'N', 'rotated log files kept per unit'),
     },
     stats: {
-      interval: setting('supd-duration', 5000, 'SUPD_STATS_INTERVAL', 'stats-interval', 'DURATION', 'cpu/memory sampling period'),
+      interval: setting('supd-duration', 5000, 'SUPD_STATS_INTERVAL', 'stats-interval', 'DURATION', 'cpu/memory are read when status or metrics are asked for, at most once per this period'),
     },
     portWait: setting('supd-duration', 10_000, 'SUPD_PORT_WAIT', 'port-wait', 'DURATION', "how long to wait for a unit's ports to be free"),
     host: setting('supd-hostname', os.hostname(), 'SUPD_HOST', 'host', 'NAME', 'host name substituted for ${host}'),

@@ -47,6 +47,7 @@ export interface Edges {
     postHttp(url: string, timeoutMs: number): Promise<CheckResult>;
   };
   net: { establishedCount(ports: number[]): Promise<number> };
-  stats: { sample(pids: number[]): Promise<Map<number, { cpu: number; memory: number }>> };
+  /** A synchronous batch read, done when someone asks for status (no timer). */
+  stats: { sampleNow(pids: number[]): Map<number, { cpu: number; memory: number }> };
   clock: { now(): number; wakeAt(due: number | null): void };
 }

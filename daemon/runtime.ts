@@ -45,7 +45,7 @@ export class Runtime implements Control {
   private pending = new Map<string, Pending>();
   private jobSeq = 0;
   private samples = new Map<number, Sample>();
-  private statsTimer: NodeJS.Timeout | null = null;
+  private sampledAt = -Infinity;
   private logWatches = new Map<string, { cancel(): void }>();
   private resolveTarget: (target: string) => string[] | null;
   readonly rollouts_: RolloutManager;
@@ -78,10 +78,6 @@ export class Runtime implements Control {
   /** Starts the autostart units, or as the operator left them by hand (`goals`), and the stats
    * sampler. Resolves once they settled (ready or failed). */
   async boot(goals: ReadonlyMap<string, 'up' | 'down'> = new Map()): Promise<CommandResult> {
-    if (this.opts.statsIntervalMs > 0) {
-      this.statsTimer = setInterval(() => void this.sampleStats(), this.opts.statsIntervalMs);
-      this.statsTimer.unref();
-    }
     const auto = bootTargets([...this.fleet.specs.values()], goals);
     this.rollouts_.restoreInterrupted();
     return this.runJob('start', auto, (job) => ({ type: 'start', units: auto, job, now: this.now() }));
@@ -98,7 +94,10 @@ export class Runtime implements Control {
     try {
       for (let i = 0; i < this.queue.length; i++) {
         const effects = dispatch(this.fleet, this.queue[i] as FleetEvent);
-        for (const e of effects) this.run(e);
+        // Signals first: with hundreds of units stopping at once, processes start exiting while
+        // the transitions are still being logged and published.
+        for (const e of effects) if (e.kind === 'signal') this.run(e);
+        for (const e of effects) if (e.kind !== 'signal') this.run(e);
       }
     } finally {
       this.queue.length = 0;
@@ -274,7 +273,7 @@ export class Runtime implements Control {
     const spec = this.fleet.specs.get(name);
     if (u === undefined || spec === undefined) return null;
     const pid = pidOf(u.s);
-    return toStatus(u, spec, this.now(), pid === null ? undefined : this.samples.get(pid), this.rollouts_.stepOf(name), isStale(this.fleet, name));
+    return toStatus(u, spec, this.now(), pid === null ? undefined : this.freshSamples().get(pid), this.rollouts_.stepOf(name), isStale(this.fleet, name));
   }
 
   get(name: string): { status: UnitStatus; spec: UnitSpec } | null {
@@ -379,24 +378,30 @@ export class Runtime implements Control {
     return this.opts.metrics ? this.opts.metrics() : Promise.resolve('');
   }
 
-  private async sampleStats(): Promise<void> {
+  /** CPU and memory are read when someone looks (status, metrics), in one synchronous batch, at
+   * most once per stats interval: an idle supd samples nothing. CPU is the share of a core since
+   * the previous read. */
+  private freshSamples(): Map<number, Sample> {
+    const now = this.now();
+    if (this.opts.statsIntervalMs <= 0 || now - this.sampledAt < this.opts.statsIntervalMs) return this.samples;
+    this.sampledAt = now;
     const pids: number[] = [];
     for (const u of this.fleet.units.values()) {
       const pid = pidOf(u.s);
       if (pid !== null) pids.push(pid);
     }
     try {
-      this.samples = pids.length === 0 ? new Map() : await this.edges.stats.sample(pids);
+      this.samples = pids.length === 0 ? new Map() : this.edges.stats.sampleNow(pids);
     } catch (err) {
       this.log.debug({ err }, 'stats sample failed');
     }
+    return this.samples;
   }
 
   /** Stops every unit (dependents first, drained when `safe`) and resolves once all are down. */
   async shutdown(safe: boolean): Promise<CommandResult> {
     this.closing = true;
     this.rollouts_.interruptAll();
-    if (this.statsTimer !== null) clearInterval(this.statsTimer);
     const units = [...this.fleet.units.keys()];
     const result = await this.runJob('stop', units, (job) => ({ type: 'stop', units, safe, job, now: this.now() }));
     if (!allDown(this.fleet)) this.log.warn('shutdown: some units still report running');

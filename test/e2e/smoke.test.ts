@@ -10,8 +10,11 @@ t.test('an autostart unit is ready, shown by supctl, and stopped when supd stops
   const st = await supd.ctl('status', 'one');
   t.equal(st.code, 0, st.stderr);
   t.match(st.stdout, /one\s+ready\s+\d+/);
-  const pid = (await supd.unit('one')).pid as number;
+  const one = await supd.unit('one');
+  const pid = one.pid as number;
   t.ok(alive(pid), 'the unit runs');
+  t.ok(typeof one.memory === 'number' && one.memory > 0, `status shows the unit's memory, read when asked (${one.memory})`);
+  t.ok(typeof one.cpu === 'number' && one.cpu >= 0, 'and its cpu share');
   t.equal(await supd.stop(), 0, 'supd exits 0 on SIGTERM');
   t.notOk(alive(pid), 'the unit is gone after supd stopped');
 });

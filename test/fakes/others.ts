@@ -90,7 +90,7 @@ export function createFakeStats(): FakeStats {
   return {
     values,
     samples,
-    async sample(pids) {
+    sampleNow(pids) {
       samples.push([...pids]);
       const out = new Map<number, ProcStats>();
       for (const pid of pids) {
@@ -98,6 +98,9 @@ export function createFakeStats(): FakeStats {
         if (v) out.set(pid, v);
       }
       return out;
+    },
+    async sample(pids) {
+      return this.sampleNow(pids);
     },
   };
 }
