@@ -14,8 +14,31 @@ export interface ProcInfo {
   start: number;
 }
 
-/** Parses /proc/<pid>/stat; the command name may hold spaces and parentheses, so fields are
- * taken after the last ')'. */
+/** The fields of a /proc/<pid>/stat line supd uses, per proc(5). The command name may hold spaces
+ * and parentheses, so fields are counted after the last ')'. */
+export interface StatLine {
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  /** utime + stime, in clock ticks. */
+  ticks: number;
+  start: number;
+  rssPages: number;
+}
+
+export function parseStat(text: string): StatLine | null {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  // f[0] is field 3 (state): ppid 4, pgrp 5, session 6, utime 14, stime 15, starttime 22, rss 24.
+  const f = text.slice(close + 2).split(' ', 22);
+  if (f.length < 22) return null;
+  const n = [1, 2, 3, 11, 12, 19, 21].map((i) => Number(f[i]));
+  if (!n.every(Number.isFinite)) return null;
+  const [ppid, pgrp, session, utime, stime, start, rssPages] = n as [number, number, number, number, number, number, number];
+  return { state: f[0] ?? '?', ppid, pgrp, session, ticks: utime + stime, start, rssPages };
+}
+
 export function readProc(pid: number): ProcInfo | null {
   let text: string;
   try {
@@ -23,11 +46,8 @@ export function readProc(pid: number): ProcInfo | null {
   } catch {
     return null;
   }
-  const close = text.lastIndexOf(')');
-  // Fields from the state on (3rd in proc(5)): state ppid pgrp session … starttime (22nd).
-  const f = text.slice(close + 2).split(' ', 20);
-  if (f.length < 20) return null;
-  return { pid, state: f[0] ?? '?', ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]), start: Number(f[19]) };
+  const st = parseStat(text);
+  return st === null ? null : { pid, state: st.state, ppid: st.ppid, pgrp: st.pgrp, session: st.session, start: st.start };
 }
 
 /** A zombie or dead process has no code left to run: it only waits for its parent to reap it

@@ -1,9 +1,9 @@
 // CPU and memory of many processes, read straight from /proc/<pid>/stat in one synchronous batch
-// per sample (yielding every few hundred pids): a read costs a few microseconds, where pidusage
-// spent a dozen thread-pool round trips per pid. Pids that have vanished (or were never there,
-// or are zombies) are simply absent from the result.
+// when status is asked for: a read costs a few microseconds (500 pids: ~13 ms, where pidusage took
+// ~28 ms in a thread-pool round trip per pid and cannot answer synchronously). Pids that have
+// vanished (or were never there, or are zombies) are simply absent from the result.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { setImmediate as yieldLoop } from 'node:timers/promises';
+import { parseStat, type StatLine } from './proctree.js';
 
 export interface ProcStats {
   /** Percent of one core since the previous sample of this pid (the first: since it started). */
@@ -13,9 +13,7 @@ export interface ProcStats {
 }
 
 export interface Stats {
-  /** Never rejects; lets the event loop in every few hundred pids. */
-  sample(pids: number[]): Promise<Map<number, ProcStats>>;
-  /** The same, synchronously (500 pids: a few ms), for a status that wants fresh figures now. */
+  /** Never throws. */
   sampleNow(pids: number[]): Map<number, ProcStats>;
 }
 
@@ -27,7 +25,6 @@ export interface StatsOptions {
 // The unit of utime, stime and starttime: USER_HZ, 100 on every architecture Node runs on
 // (what `getconf CLK_TCK` prints; the kernel's own HZ does not show through).
 const TICKS_PER_SECOND = 100;
-const BATCH = 256;
 
 interface Seen {
   /** starttime: with the pid it names one process, so a reused pid starts a fresh history. */
@@ -37,20 +34,13 @@ interface Seen {
   at: number;
 }
 
-interface Stat {
-  state: string;
-  ticks: number;
-  start: number;
-  rssPages: number;
-}
-
 export function createStats(opts: StatsOptions = {}): Stats {
   const proc = opts.procRoot ?? '/proc';
   const buf = Buffer.alloc(4096);
   let seen = new Map<number, Seen>();
   let pageSize: number | null = null;
 
-  function readStat(pid: number): Stat | null {
+  function readStat(pid: number): StatLine | null {
     let fd: number;
     try {
       fd = openSync(`${proc}/${pid}/stat`, 'r');
@@ -78,16 +68,13 @@ export function createStats(opts: StatsOptions = {}): Stats {
     }
   }
 
-  /** One sample as a generator that pauses every BATCH pids: run straight through, or with the
-   * event loop let in between batches. */
-  function* collect(pids: number[]): Generator<void, Map<number, ProcStats>> {
+  function sampleNow(pids: number[]): Map<number, ProcStats> {
     const out = new Map<number, ProcStats>();
     const asked = new Set(pids.filter((p) => Number.isInteger(p) && p > 0));
     if (asked.size === 0) return out;
     pageSize ??= detectPageSize();
     const boot = uptime();
     const next = new Map<number, Seen>();
-    let n = 0;
     for (const pid of asked) {
       const st = readStat(pid);
       const at = performance.now();
@@ -103,7 +90,6 @@ export function createStats(opts: StatsOptions = {}): Stats {
         out.set(pid, { cpu: Math.max(0, cpu), memory: st.rssPages * pageSize });
         next.set(pid, { start: st.start, ticks: st.ticks, at });
       }
-      if (++n % BATCH === 0) yield;
     }
     // Histories of pids sampled elsewhere survive; vanished ones go.
     for (const [pid, s] of seen) if (!asked.has(pid)) next.set(pid, s);
@@ -111,38 +97,7 @@ export function createStats(opts: StatsOptions = {}): Stats {
     return out;
   }
 
-  return {
-    async sample(pids) {
-      const it = collect(pids);
-      for (;;) {
-        const r = it.next();
-        if (r.done === true) return r.value;
-        await yieldLoop();
-      }
-    },
-    sampleNow(pids) {
-      const it = collect(pids);
-      for (;;) {
-        const r = it.next();
-        if (r.done === true) return r.value;
-      }
-    },
-  };
-}
-
-/** Fields after the command name (which may hold spaces and parentheses), per proc(5). */
-export function parseStat(text: string): Stat | null {
-  const close = text.lastIndexOf(')');
-  if (close < 0) return null;
-  const f = text.slice(close + 2).split(' ', 22);
-  if (f.length < 22) return null;
-  // f[0] is field 3 (state): utime 14, stime 15, starttime 22, rss 24.
-  const utime = Number(f[11]);
-  const stime = Number(f[12]);
-  const start = Number(f[19]);
-  const rssPages = Number(f[21]);
-  if (![utime, stime, start, rssPages].every(Number.isFinite)) return null;
-  return { state: f[0] ?? '?', ticks: utime + stime, start, rssPages };
+  return { sampleNow };
 }
 
 /** The page size, which Node does not expose: our own resident size in bytes over in pages. */

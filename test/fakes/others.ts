@@ -99,9 +99,6 @@ export function createFakeStats(): FakeStats {
       }
       return out;
     },
-    async sample(pids) {
-      return this.sampleNow(pids);
-    },
   };
 }
 
