@@ -29,7 +29,7 @@ export function createMetrics(source: () => MetricsSource | null): { render(): P
 async function createRegistry(source: () => MetricsSource | null): Promise<Registry> {
   const { Gauge, Registry, collectDefaultMetrics } = await import('prom-client');
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'supd_process_', eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
+  collectDefaultMetrics({ register: registry, prefix: 'supd_', eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
   // prom-client names three gauges *_total (nodejs_active_{handles,requests,resources}_total),
   // which `promtool check metrics` rejects: only counters may end in _total. Each is the sum of
   // its per-type gauge, which stays.

@@ -8,5 +8,5 @@ t.test('no gauge is named *_total (promtool check metrics rejects it)', async (t
   const types = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => ({ name: m[1] ?? '', type: m[2] ?? '' }));
   t.ok(types.length > 10, 'the scrape has metric families');
   t.same(types.filter((m) => m.name.endsWith('_total') && m.type !== 'counter'), [], 'only counters end in _total');
-  t.match(text, /^supd_process_nodejs_active_handles\{type="\w+"\} \d+$/m, 'the per-type handle gauges stay');
+  t.match(text, /^supd_nodejs_active_handles\{type="\w+"\} \d+$/m, 'the per-type handle gauges stay');
 });
