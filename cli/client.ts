@@ -4,7 +4,6 @@ import net from 'node:net';
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { ErrorCodes, SupdError } from '../daemon/errors.js';
 import type { ErrorCode } from '../daemon/errors.js';
-import { exchange } from './wire.js';
 
 export type Endpoint = { kind: 'socket'; path: string } | { kind: 'url'; url: URL };
 
@@ -123,21 +122,9 @@ export class Client {
   /** A 2xx answer, or the SupdError it stands for. */
   async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const { endpoint } = this.opts;
-    const { status, text } = endpoint.kind === 'socket'
-      ? await this.overSocket(endpoint.path, method, path, payload)
-      : await this.overHttp(method, path, payload);
+    const { status, text } = await this.overHttp(method, path, payload);
     if (status >= 200 && status < 300) return { status, body: text };
     throw responseError(status, text);
-  }
-
-  private async overSocket(socket: string, method: string, path: string, payload: string | undefined): Promise<{ status: number; text: string }> {
-    try {
-      const res = await exchange(socket, method, path, this.headers(payload), payload);
-      return { status: res.status, text: res.body.toString('utf8') };
-    } catch (e) {
-      throw connectionError(this.where, e);
-    }
   }
 
   private overHttp(method: string, path: string, payload: string | undefined): Promise<{ status: number; text: string }> {
@@ -200,7 +187,7 @@ export class Client {
   private send(method: string, path: string, payload: string | undefined, onResponse: (res: IncomingMessage) => void): ClientRequest {
     const headers = this.headers(payload);
     const { endpoint, token } = this.opts;
-    // node:http only here (streams, and TCP): loaded on first use, not by every supctl run.
+    // node:http loaded on first use: supctl validate, show --help and usage errors never need it.
     const http = process.getBuiltinModule('node:http');
     // A fresh connection per request: supctl makes one or two, and nothing should keep it alive after.
     const base: RequestOptions = { method, path, headers, agent: false };
