@@ -18,15 +18,19 @@ const EVENT_LOOP_RESOLUTION_MS = 100;
 
 export function createMetrics(source: () => MetricsSource | null): { render(): Promise<string> } {
   let registry: Promise<Registry> | null = null;
+  // One status view per scrape, read by every per-unit gauge (a list() builds every unit's status).
+  let units: UnitStatus[] = [];
   return {
     render: async () => {
-      registry ??= createRegistry(source);
-      return (await registry).metrics();
+      registry ??= createRegistry(source, () => units);
+      const reg = await registry;
+      units = source()?.list() ?? [];
+      return reg.metrics();
     },
   };
 }
 
-async function createRegistry(source: () => MetricsSource | null): Promise<Registry> {
+async function createRegistry(source: () => MetricsSource | null, units: () => UnitStatus[]): Promise<Registry> {
   const { Gauge, Registry, collectDefaultMetrics } = await import('prom-client');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'supd_', eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
@@ -36,7 +40,19 @@ async function createRegistry(source: () => MetricsSource | null): Promise<Regis
   for (const m of registry.getMetricsAsArray()) {
     if (m instanceof Gauge && m.name.endsWith('_total')) registry.removeSingleMetric(m.name);
   }
-  const units = (): UnitStatus[] => source()?.list() ?? [];
+  /** A gauge with one series per unit; units whose value is null have none. */
+  const perUnit = (name: string, help: string, value: (u: UnitStatus) => number | null): void => {
+    new Gauge({
+      name, help, labelNames: ['unit'], registers: [registry],
+      collect() {
+        this.reset();
+        for (const u of units()) {
+          const v = value(u);
+          if (v !== null) this.set({ unit: u.name }, v);
+        }
+      },
+    });
+  };
 
   new Gauge({
     name: 'supd_unit_state', help: 'Current state of each unit (1 for the state it is in, 0 for the others)',
@@ -46,49 +62,13 @@ async function createRegistry(source: () => MetricsSource | null): Promise<Regis
       for (const u of units()) for (const s of UNIT_STATES) this.set({ unit: u.name, state: s }, u.state === s ? 1 : 0);
     },
   });
-  new Gauge({
-    name: 'supd_unit_ready', help: 'Whether the unit is ready (1) or not (0)', labelNames: ['unit'], registers: [registry],
-    collect() {
-      this.reset();
-      for (const u of units()) this.set({ unit: u.name }, u.state === 'ready' ? 1 : 0);
-    },
-  });
+  perUnit('supd_unit_ready', 'Whether the unit is ready (1) or not (0)', (u) => (u.state === 'ready' ? 1 : 0));
   // A gauge, not a counter: the count restarts with supd and a reload can drop a unit.
-  new Gauge({
-    name: 'supd_unit_restarts', help: 'Restarts of the unit since supd started', labelNames: ['unit'], registers: [registry],
-    collect() {
-      this.reset();
-      for (const u of units()) this.set({ unit: u.name }, u.restarts);
-    },
-  });
-  new Gauge({
-    name: 'supd_unit_stale', help: 'Whether the follower runs on metadata older than its master\'s (1) or not (0)', labelNames: ['unit'], registers: [registry],
-    collect() {
-      this.reset();
-      for (const u of units()) this.set({ unit: u.name }, u.stale ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'supd_unit_cpu_ratio', help: 'CPU used by the unit\'s main process, in cores (last sample)', labelNames: ['unit'], registers: [registry],
-    collect() {
-      this.reset();
-      for (const u of units()) if (u.cpu !== null) this.set({ unit: u.name }, u.cpu / 100);
-    },
-  });
-  new Gauge({
-    name: 'supd_unit_memory_bytes', help: 'Resident memory of the unit\'s main process (last sample)', labelNames: ['unit'], registers: [registry],
-    collect() {
-      this.reset();
-      for (const u of units()) if (u.memory !== null) this.set({ unit: u.name }, u.memory);
-    },
-  });
-  new Gauge({
-    name: 'supd_unit_uptime_seconds', help: 'Seconds since the unit\'s current process was spawned', labelNames: ['unit'], registers: [registry],
-    collect() {
-      this.reset();
-      for (const u of units()) if (u.uptime !== null) this.set({ unit: u.name }, u.uptime / 1000);
-    },
-  });
+  perUnit('supd_unit_restarts', 'Restarts of the unit since supd started', (u) => u.restarts);
+  perUnit('supd_unit_stale', 'Whether the follower runs on metadata older than its master\'s (1) or not (0)', (u) => (u.stale ? 1 : 0));
+  perUnit('supd_unit_cpu_ratio', 'CPU used by the unit\'s main process, in cores (last sample)', (u) => (u.cpu === null ? null : u.cpu / 100));
+  perUnit('supd_unit_memory_bytes', 'Resident memory of the unit\'s main process (last sample)', (u) => u.memory);
+  perUnit('supd_unit_uptime_seconds', 'Seconds since the unit\'s current process was spawned', (u) => (u.uptime === null ? null : u.uptime / 1000));
   new Gauge({
     name: 'supd_rollouts', help: 'Rollouts kept by supd, by state', labelNames: ['state'], registers: [registry],
     collect() {
