@@ -191,10 +191,10 @@ async function assertNoOtherSupd(socket: string): Promise<void> {
   }
 }
 
-/** Listens on the unix socket with mode 0660 from its creation. */
+/** Listens on the unix socket with mode 0660 from its creation. assertNoOtherSupd ran at start;
+ * a supd that took the path since makes the listen fail (EADDRINUSE). */
 async function listenUnix(server: ReturnType<typeof buildServer>, socket: string): Promise<void> {
   fs.mkdirSync(path.dirname(socket), { recursive: true });
-  await assertNoOtherSupd(socket);
   const old = process.umask(0o117);
   try {
     await server.listen({ path: socket });

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { UnitSpec } from '../units/types.js';
 import { stopWaves, type Recorded } from './core/recovery.js';
-import { isGone, killTree, membersOf, scanProcs, signalGroup, type ProcInfo } from './edges/proctree.js';
+import { killTree, membersOf, scanProcs, signalGroup, signalPid, waitGone, type ProcInfo } from './edges/proctree.js';
 import { readJournal } from './edges/journal.js';
 
 export interface Survivor {
@@ -40,26 +40,12 @@ async function stopSurvivor(s: Survivor, spec: UnitSpec | undefined, log: Logger
   const timeoutMs = spec?.stop.timeout ?? 30_000;
   log.warn({ unit: s.unit, pid: s.pid, members: s.members }, `${s.unit}: still running from before supd restarted (pid ${s.pid ?? s.members.join(',')}); stopping it (${signal}) to start it afresh`);
   if (s.pid !== null) signalGroup(s.pid, signal);
-  else for (const pid of s.members) signalOne(pid, signal);
-  const deadline = Date.now() + timeoutMs;
-  let delay = 5;
-  while (s.members.some((pid) => !isGone(pid)) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 100);
-  }
-  const left = s.members.filter((pid) => !isGone(pid));
+  else for (const pid of s.members) signalPid(pid, signal);
+  const left = await waitGone(s.members, Date.now() + timeoutMs);
   if (left.length === 0) return;
   log.warn({ unit: s.unit, pids: left }, `${s.unit}: did not stop within ${timeoutMs}ms; killing`);
   if (s.pid !== null) await killTree(s.pid);
-  for (const pid of left) signalOne(pid, 'SIGKILL');
-}
-
-function signalOne(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // gone meanwhile
-  }
+  for (const pid of left) signalPid(pid, 'SIGKILL');
 }
 
 /** Reads the journal, stops whatever of it still runs (dependents first), and returns the goals

@@ -75,8 +75,8 @@ export class Runtime implements Control {
     };
   }
 
-  /** Starts the autostart units, or as the operator left them by hand (`goals`), and the stats
-   * sampler. Resolves once they settled (ready or failed). */
+  /** Starts the autostart units, or as the operator left them by hand (`goals`). Resolves once
+   * they settled (ready or failed). */
   async boot(goals: ReadonlyMap<string, 'up' | 'down'> = new Map()): Promise<CommandResult> {
     const auto = bootTargets([...this.fleet.specs.values()], goals);
     this.rollouts_.restoreInterrupted();

@@ -123,6 +123,15 @@ export function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
+/** Sends `signal` to one process; one already gone is not an error. */
+export function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
 /** True when no process of group `pgid` can still run (none left, or only zombies). */
 export function groupEmpty(pgid: number): boolean {
   try {
@@ -143,20 +152,21 @@ export async function killTree(root: number, timeoutMs = 5000): Promise<number[]
   for (;;) {
     const targets = membersOf(root, await scanProcs());
     if (targets.length === 0) return [];
-    for (const pid of targets) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    let delay = 1;
-    let alive = targets;
-    while (alive.length > 0) {
-      if (Date.now() >= deadline) return alive;
-      await sleep(delay);
-      delay = Math.min(delay * 2, 50);
-      alive = alive.filter((pid) => !isGone(pid));
-    }
+    for (const pid of targets) signalPid(pid, 'SIGKILL');
+    const alive = await waitGone(targets, deadline);
+    if (alive.length > 0) return alive;
   }
+}
+
+/** Waits, polling with a growing pause (1 ms up to 50 ms), until none of `pids` can run any
+ * more or `deadline` (a Date.now() time) passes; resolves with those still alive. */
+export async function waitGone(pids: readonly number[], deadline: number): Promise<number[]> {
+  let delay = 1;
+  let alive = pids.filter((pid) => !isGone(pid));
+  while (alive.length > 0 && Date.now() < deadline) {
+    await sleep(delay);
+    delay = Math.min(delay * 2, 50);
+    alive = alive.filter((pid) => !isGone(pid));
+  }
+  return alive;
 }
