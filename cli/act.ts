@@ -3,6 +3,7 @@
 import type { Action, CommandResult, RollingStrategy } from '../daemon/api/contract.js';
 import type { Context } from './context.js';
 import { commandDone } from './render.js';
+import { targetPath } from './fleet.js';
 
 export interface ActArgs {
   targets: string[];
@@ -18,7 +19,7 @@ export async function act(action: Action, args: ActArgs, ctx: Context): Promise<
   const client = ctx.client();
   for (const target of args.targets) {
     const body = { safe: args.safe, wait: args.wait, rolling: args.rolling, withDependents: args.withDependents };
-    const result = await client.postJson<CommandResult>(`/v1/units/${encodeURIComponent(target)}/${action}`, body);
+    const result = await client.postJson<CommandResult>(targetPath(target, ctx.fleet, `/${action}`), body);
     ctx.out(ctx.json ? `${JSON.stringify(result)}\n` : commandDone(action, target, result));
   }
   return 0;

@@ -5,6 +5,8 @@ import type { Client } from './client.js';
 
 export interface Context {
   json: boolean;
+  /** --fleet: the command is about the whole fleet (HOST/UNIT targets, every host's status). */
+  fleet: boolean;
   /** Made on first use, from --socket / --host / --token / the environment. */
   client(): Client;
   out(text: string): void;

@@ -55,9 +55,10 @@ export function parseFast(argv: readonly string[]): FastLine | null {
   for (; i < argv.length; ) {
     const word = argv[i] as string;
     if (!word.startsWith('-')) break;
-    if (word === '--json') {
-      if (global.json === true) return null;
-      global.json = true;
+    if (word === '--json' || word === '--fleet') {
+      const key = word === '--json' ? 'json' : 'fleet';
+      if (global[key] === true) return null;
+      global[key] = true;
       i += 1;
       continue;
     }

@@ -38,6 +38,7 @@ export async function runFull(argv: readonly string[], io: Io): Promise<number> 
     .option('--host <url>', 'talk to supd over TCP instead, e.g. http://10.0.0.5:7878')
     .option('--token <token>', 'bearer token for --host (default: $SUPCTL_TOKEN)')
     .option('--json', 'print JSON for scripts')
+    .option('--fleet', 'act on the whole fleet: every host\'s units, HOST/UNIT targets')
     .addHelpText('after', EXIT_HELP)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(see supctl --help)')

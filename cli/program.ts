@@ -24,6 +24,8 @@ export interface GlobalOptions {
   host?: string;
   token?: string;
   json?: boolean;
+  /** Fleet commands: status of every host's units, HOST/UNIT targets. */
+  fleet?: boolean;
 }
 
 /** Where to talk to supd: --host (with its token) or the unix socket. */
@@ -62,6 +64,9 @@ export function makeContext(opts: () => GlobalOptions, io: Io): Context {
   return {
     get json() {
       return opts().json === true;
+    },
+    get fleet() {
+      return opts().fleet === true;
     },
     client() {
       client ??= new Client(endpointFrom(opts(), io.env));

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import convict from 'convict';
 import YAML from 'yaml';
 import { SupdError } from '../daemon/errors.js';
-import { configSchema, parseHostPort, registerFormats, settingsOf, validatorOf } from './schema.js';
+import { configSchema, parseEndpoints, parseHostPort, registerFormats, settingsOf, validatorOf } from './schema.js';
 import type { HostPort, LogLevel, RawConfig, Setting } from './schema.js';
 
 /** supd's configuration, resolved: absolute paths, durations in ms, sizes in bytes. */
@@ -28,6 +28,21 @@ export interface SupdConfig {
   stats: { interval: number };
   portWait: number;
   host: string;
+  /** null without `fleet.etcd`: a single-host supd. */
+  fleet: FleetConfig | null;
+}
+
+export interface FleetConfig {
+  etcd: string[];
+  host: string;
+  /** Base URL of this supd's TCP API for the other hosts. */
+  advertise: string;
+  prefix: string;
+  /** Lease TTL in ms. */
+  ttl: number;
+  token: string | null;
+  tls: { ca: string; cert: string | null; key: string | null } | null;
+  auth: { user: string; password: string } | null;
 }
 
 export class ConfigError extends SupdError {
@@ -238,5 +253,33 @@ function resolve(raw: RawConfig, cwd: string, configFile: string | null): SupdCo
     stats: { interval: raw.stats.interval },
     portWait: raw.portWait,
     host: raw.host,
+    fleet: fleetOf(raw, abs),
+  };
+}
+
+function fleetOf(raw: RawConfig, abs: (p: string) => string): FleetConfig | null {
+  const f = raw.fleet;
+  const etcd = f.etcd === '' ? null : parseEndpoints(f.etcd);
+  if (etcd === null) return null;
+  if ((f.etcdCert === '') !== (f.etcdKey === '')) throw new ConfigError('config: fleet.etcdCert and fleet.etcdKey go together: set both or neither');
+  if (f.etcdCert !== '' && f.etcdCa === '') throw new ConfigError('config: fleet.etcdCert needs fleet.etcdCa (the CA of etcd\'s TLS)');
+  if ((f.etcdUser === '') !== (f.etcdPassword === '')) throw new ConfigError('config: fleet.etcdUser and fleet.etcdPassword go together: set both or neither');
+  if (f.ttl < 2000) throw new ConfigError(`config: fleet.ttl: must be at least 2s (etcd's shortest lease), got ${f.ttl}ms`);
+  let advertise = f.advertise;
+  if (advertise === '') {
+    const listen = raw.api.listen === '' ? null : parseHostPort(raw.api.listen);
+    if (listen === null) throw new ConfigError('config: fleet.advertise: needed when api.listen is empty (the other hosts reach this supd over TCP)');
+    const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host === '0.0.0.0' ? raw.host : listen.host;
+    advertise = `http://${host}:${listen.port}`;
+  }
+  return {
+    etcd,
+    host: f.host === '' ? raw.host : f.host,
+    advertise: advertise.replace(/\/+$/, ''),
+    prefix: f.prefix,
+    ttl: f.ttl,
+    token: f.token === '' ? null : f.token,
+    tls: f.etcdCa === '' ? null : { ca: abs(f.etcdCa), cert: f.etcdCert === '' ? null : abs(f.etcdCert), key: f.etcdKey === '' ? null : abs(f.etcdKey) },
+    auth: f.etcdUser === '' ? null : { user: f.etcdUser, password: f.etcdPassword },
   };
 }

@@ -19,6 +19,10 @@ export interface RawConfig {
   stats: { interval: number };
   portWait: number;
   host: string;
+  fleet: {
+    etcd: string; host: string; advertise: string; prefix: string; ttl: number; token: string;
+    etcdCa: string; etcdCert: string; etcdKey: string; etcdUser: string; etcdPassword: string;
+  };
 }
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -38,6 +42,23 @@ export function parseSize(text: string): number | null {
   if (!m) return null;
   const unit = SIZE_UNITS[(m[2] ?? '').toLowerCase()];
   return unit === undefined ? null : Math.round(Number(m[1]) * unit);
+}
+
+/** `http://a:2379,https://b:2379` to URLs; null when one is not an http(s) URL. */
+export function parseEndpoints(text: string): string[] | null {
+  const out: string[] = [];
+  for (const part of text.split(',')) {
+    const t = part.trim();
+    let u: URL;
+    try {
+      u = new URL(t);
+    } catch {
+      return null;
+    }
+    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.host === '') return null;
+    out.push(t.replace(/\/+$/, ''));
+  }
+  return out.length === 0 ? null : out;
 }
 
 export interface HostPort {
@@ -116,6 +137,33 @@ const FORMATS: Record<string, convict.Format> = {
     },
     coerce: (v: string) => (/^\s*\d+\s*$/.test(v) ? Number(v) : v),
   },
+  'supd-endpoints': {
+    validate(v: unknown) {
+      if (v === '') return;
+      if (typeof v !== 'string' || parseEndpoints(v) === null) fail('comma-separated http(s)://host:port URLs (or empty: no fleet)', v);
+    },
+  },
+  'supd-optional-url': {
+    validate(v: unknown) {
+      if (v === '') return;
+      if (typeof v !== 'string' || parseEndpoints(v)?.length !== 1) fail('an http(s):// URL (or empty)', v);
+    },
+  },
+  'supd-key-prefix': {
+    validate(v: unknown) {
+      if (typeof v !== 'string' || !/^\/[^\s]*[^/\s]$/.test(v)) fail('an etcd key prefix such as /supd (starting with /, not ending with /)', v);
+    },
+  },
+  'supd-optional-hostname': {
+    validate(v: unknown) {
+      if (typeof v !== 'string' || !/^[^\s/]*$/.test(v)) fail('a host name without / (or empty: the host setting)', v);
+    },
+  },
+  'supd-text': {
+    validate(v: unknown) {
+      if (typeof v !== 'string') fail('a string', v);
+    },
+  },
   'supd-hostname': {
     validate(v: unknown) {
       if (typeof v !== 'string' || !/^[^\s/]+$/.test(v)) fail('a host name', v);
@@ -181,6 +229,19 @@ export function configSchema(env: NodeJS.ProcessEnv): convict.Schema<RawConfig> 
     },
     portWait: setting('supd-duration', 10_000, 'SUPD_PORT_WAIT', 'port-wait', 'DURATION', "how long to wait for a unit's ports to be free"),
     host: setting('supd-hostname', os.hostname(), 'SUPD_HOST', 'host', 'NAME', 'host name substituted for ${host}'),
+    fleet: {
+      etcd: setting('supd-endpoints', '', 'SUPD_FLEET_ETCD', 'fleet-etcd', 'URLS', 'etcd endpoints of the fleet (comma-separated); empty: single host'),
+      host: setting('supd-optional-hostname', '', 'SUPD_FLEET_HOST', 'fleet-host', 'NAME', "this host's name in the fleet; empty: the host setting"),
+      advertise: setting('supd-optional-url', '', 'SUPD_FLEET_ADVERTISE', 'fleet-advertise', 'URL', "this supd's TCP API as other hosts reach it; empty: http://<api.listen>"),
+      prefix: setting('supd-key-prefix', '/supd', 'SUPD_FLEET_PREFIX', 'fleet-prefix', 'PREFIX', 'etcd key prefix of the fleet'),
+      ttl: setting('supd-duration', 10_000, 'SUPD_FLEET_TTL', 'fleet-ttl', 'DURATION', "etcd lease: a host silent this long is unreachable"),
+      token: setting('supd-text', '', 'SUPD_FLEET_TOKEN', 'fleet-token', 'TOKEN', 'token presented to the other supd (role fleet or admin there)'),
+      etcdCa: setting('supd-optional-path', '', 'SUPD_FLEET_ETCD_CA', 'fleet-etcd-ca', 'FILE', "CA certificate of etcd's TLS (https endpoints)"),
+      etcdCert: setting('supd-optional-path', '', 'SUPD_FLEET_ETCD_CERT', 'fleet-etcd-cert', 'FILE', 'client certificate for etcd (with --fleet-etcd-key)'),
+      etcdKey: setting('supd-optional-path', '', 'SUPD_FLEET_ETCD_KEY', 'fleet-etcd-key', 'FILE', 'client key for etcd'),
+      etcdUser: setting('supd-text', '', 'SUPD_FLEET_ETCD_USER', 'fleet-etcd-user', 'NAME', 'etcd user (etcd auth enabled)'),
+      etcdPassword: setting('supd-text', '', 'SUPD_FLEET_ETCD_PASSWORD', 'fleet-etcd-password', 'PASSWORD', 'password of the etcd user'),
+    },
   };
 }
 

@@ -141,3 +141,60 @@ export interface Control {
   /** Whether supd is shutting down (the API answers 503 to mutations then). */
   readonly closing: boolean;
 }
+
+// ---- the fleet (several hosts meeting in etcd) ----
+
+export interface FleetHostView {
+  name: string;
+  /** Base URL of the host's TCP API. */
+  api: string;
+  version: string;
+  started: string;
+  /** Its supd holds its etcd lease. */
+  reachable: boolean;
+}
+
+/** One unit of the fleet: `unknown` while its host is unreachable. */
+export interface FleetUnitView {
+  host: string;
+  name: string;
+  state: UnitStateName | 'unknown';
+  ready: boolean;
+  pid: number | null;
+  generation: number;
+  stale: boolean;
+  reason: string;
+  since: string;
+}
+
+export interface FleetView {
+  /** The host that answered. */
+  self: string;
+  hosts: FleetHostView[];
+  units: FleetUnitView[];
+}
+
+export interface ForwardRequest {
+  method: 'GET' | 'POST';
+  /** An API path of the owning supd, e.g. `/v1/units/web/start`. */
+  path: string;
+  body?: unknown;
+}
+
+export interface ForwardResponse {
+  status: number;
+  /** The response body as sent by the owning supd. */
+  body: string;
+}
+
+/** What the `/v1/fleet/...` routes may call. Throws SupdError SUPD_FLEET_UNAVAILABLE (etcd or the
+ * owning host cannot be reached: exit 3), SUPD_UNKNOWN_TARGET (no such host). */
+export interface FleetControl {
+  readonly host: string;
+  /** Read from etcd (a linearizable read: without etcd's quorum it fails at once). */
+  status(): Promise<FleetView>;
+  /** Sends a request to the supd of `host` over its TCP API with fleet.token. */
+  forward(host: string, req: ForwardRequest): Promise<ForwardResponse>;
+  /** A streamed GET (logs -f) from the supd of `host`. */
+  forwardStream(host: string, path: string): Promise<{ status: number; body: NodeJS.ReadableStream }>;
+}

@@ -13,6 +13,10 @@ export const ErrorCodes = {
   SUPD_SHUTTING_DOWN: { status: 503, exit: 1 },
   SUPD_INTERNAL: { status: 500, exit: 1 },
   SUPD_UNREACHABLE: { status: 503, exit: 3 },
+  /** etcd (the fleet's store) or the owning host cannot be reached: fleet commands only. */
+  SUPD_FLEET_UNAVAILABLE: { status: 503, exit: 3 },
+  /** A fleet command asked of a supd that runs without fleet.etcd. */
+  SUPD_NO_FLEET: { status: 400, exit: 2 },
   SUPD_USAGE: { status: 400, exit: 2 },
   SUPD_CONFIG: { status: 500, exit: 78 },
 } as const satisfies Record<string, { status: number; exit: number }>;

@@ -21,9 +21,11 @@ import { createMetrics } from './metrics.js';
 import { recover } from './recovery.js';
 import { openJournal } from './edges/journal.js';
 import type { UnitGraph } from '../units/graph.js';
+import { FleetMember } from './fleet/member.js';
+import { localUnits } from './fleet/local.js';
 import type { UnitSpec } from '../units/types.js';
 
-type Role = 'viewer' | 'operator' | 'admin';
+type Role = 'viewer' | 'operator' | 'fleet' | 'admin';
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -104,13 +106,15 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
   const watches = metadataWatches(rt, log);
   await watches.reset(first.units);
 
-  // The API: unix socket (its file mode is its guard), then TCP with tokens.
   const version = supdVersion();
-  const local = buildServer(rt, { auth: null, logger: false, version });
+  const member = config.fleet === null ? null : await joinFleet(config.fleet, rt, version, log);
+
+  // The API: unix socket (its file mode is its guard), then TCP with tokens.
+  const local = buildServer(rt, { auth: null, logger: false, version, fleet: member });
   await listenUnix(local, config.api.socket);
   const servers = [local];
   if (config.api.listen !== null) {
-    const remote = buildServer(rt, { auth: { tokens }, logger: false, version });
+    const remote = buildServer(rt, { auth: { tokens }, logger: false, version, fleet: member });
     await remote.listen({ host: config.api.listen.host, port: config.api.listen.port });
     servers.push(remote);
   }
@@ -127,6 +131,7 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
       const r = await rt.shutdown(config.shutdown.safe);
       clearTimeout(bound);
       await watches.close();
+      await member?.close();
       await Promise.all(servers.map((s) => s.close()));
       await notify.close();
       log.info({ ok: r.ok, forced: r.forced }, 'supd stopped');
@@ -149,6 +154,30 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
   return exit;
 }
 
+/** Joins the fleet in etcd: a lease, this host's records, a watch of the others. etcd being down
+ * at start is not fatal: local units start anyway and the member keeps trying. */
+async function joinFleet(fleet: NonNullable<SupdConfig['fleet']>, rt: Runtime, version: string, log: Logger): Promise<FleetMember> {
+  // Loaded only here: the etcd client (gRPC) costs a single-host supd memory and start-up for nothing.
+  const { createEtcdStore } = await import('./edges/etcd.js');
+  const store = createEtcdStore({
+    endpoints: fleet.etcd,
+    tls: fleet.tls,
+    auth: fleet.auth,
+    callTimeoutMs: FLEET_TIMEOUT_MS,
+    onError: (message, err) => log.warn({ err }, `fleet: ${message}`),
+  });
+  const member = new FleetMember(store, localUnits(rt), {
+    host: fleet.host, advertise: fleet.advertise, prefix: fleet.prefix, ttlMs: fleet.ttl, token: fleet.token, version,
+    timeoutMs: FLEET_TIMEOUT_MS, commandTimeoutMs: 15 * 60_000,
+  }, log.child({ component: 'fleet' }));
+  member.start();
+  log.info({ host: fleet.host, etcd: fleet.etcd, advertise: fleet.advertise }, `fleet: joining as ${fleet.host}`);
+  return member;
+}
+
+/** A fleet read or call to another supd fails after this: fleet commands answer within 2 s. */
+const FLEET_TIMEOUT_MS = 1500;
+
 function statusLine(units: { state: string }[]): string {
   const counts = new Map<string, number>();
   for (const u of units) counts.set(u.state, (counts.get(u.state) ?? 0) + 1);
@@ -168,8 +197,8 @@ function readTokens(file: string | null): Map<string, Role> {
     throw new ConfigError(`config: api.tokensFile: ${file} must hold a JSON object mapping each token to a role`);
   }
   for (const [token, role] of Object.entries(raw)) {
-    if (role !== 'viewer' && role !== 'operator' && role !== 'admin') {
-      throw new ConfigError(`config: api.tokensFile: ${file}: a token has role ${JSON.stringify(role)}; roles are viewer, operator, admin`);
+    if (role !== 'viewer' && role !== 'operator' && role !== 'fleet' && role !== 'admin') {
+      throw new ConfigError(`config: api.tokensFile: ${file}: a token has role ${JSON.stringify(role)}; roles are viewer, operator, fleet, admin`);
     }
     tokens.set(token, role);
   }

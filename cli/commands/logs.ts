@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import type { Command, OptionValues } from 'commander';
 import { DEFAULT_LOG_LINES, MAX_LOG_LINES } from '../../daemon/api/limits.js';
 import type { Context } from '../context.js';
+import { targetPath } from '../fleet.js';
 
 export const name = 'logs';
 export const description = "print a unit's captured output; -f follows it as it is written";
@@ -21,7 +22,7 @@ function lineCount(text: string): number {
 }
 
 export function configure(cmd: Command): void {
-  cmd.argument('<unit>', 'the unit')
+  cmd.argument('<unit>', 'the unit (HOST/UNIT: a unit of another host of the fleet)')
     .option('-n, --lines <n>', `how many of the last lines (default ${DEFAULT_LOG_LINES})`, lineCount)
     .option('-f, --follow', 'keep printing new output until interrupted');
 }
@@ -32,7 +33,7 @@ export function parse(operands: readonly string[], opts: OptionValues): Args {
 }
 
 export async function run(args: Args, ctx: Context): Promise<number> {
-  const path = `/v1/units/${encodeURIComponent(args.unit)}/logs?lines=${args.lines}`;
+  const path = targetPath(args.unit, ctx.fleet, `/logs?lines=${args.lines}`);
   if (!args.follow) {
     ctx.out(await ctx.client().getText(path));
     return 0;

@@ -3,6 +3,7 @@ import type { Command, OptionValues } from 'commander';
 import type { UnitBody } from '../../daemon/api/contract.js';
 import type { Context } from '../context.js';
 import { json, showUnit } from '../render.js';
+import { targetPath } from '../fleet.js';
 
 export const name = 'show';
 export const description = 'show the resolved unit, including the exact command line';
@@ -12,7 +13,7 @@ export interface Args {
 }
 
 export function configure(cmd: Command): void {
-  cmd.argument('<unit>', 'the unit');
+  cmd.argument('<unit>', 'the unit (HOST/UNIT: a unit of another host of the fleet)');
 }
 
 export function parse(operands: readonly string[], _opts: OptionValues): Args {
@@ -20,7 +21,7 @@ export function parse(operands: readonly string[], _opts: OptionValues): Args {
 }
 
 export async function run(args: Args, ctx: Context): Promise<number> {
-  const body = await ctx.client().getJson<UnitBody>(`/v1/units/${encodeURIComponent(args.unit)}`);
+  const body = await ctx.client().getJson<UnitBody>(targetPath(args.unit, ctx.fleet));
   ctx.out(ctx.json ? json(body) : showUnit(body.unit));
   return 0;
 }

@@ -16,7 +16,7 @@ declare module 'fastify' {
 
 export type TokenRoles = ReadonlyMap<string, Role>;
 
-const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, fleet: 1, admin: 2 };
 
 function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();

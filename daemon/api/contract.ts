@@ -15,7 +15,8 @@ export type {
 } from '../control.js';
 export type { Diagnostic, UnitSpec } from '../../units/types.js';
 
-export type Role = 'viewer' | 'operator' | 'admin';
+/** `fleet`: what another supd of the fleet presents (fleet.token): reads and start/stop/restart. */
+export type Role = 'viewer' | 'operator' | 'fleet' | 'admin';
 export { DEFAULT_LOG_LINES, MAX_LOG_LINES, ROLLING_STRATEGIES, type RollingStrategy };
 
 // `{type: [t, 'null']}` rather than anyOf: fast-json-stringify serialises it without a
@@ -189,3 +190,28 @@ export type ContractMatchesControl = [
   Assert<Same<Static<typeof CommandResultSchema>, CommandResult>>,
   Assert<Same<Static<typeof ReloadResultSchema>, ReloadResult>>,
 ];
+
+// ---- the fleet ------------------------------------------------------------------------------
+
+export type { FleetHostView, FleetUnitView, FleetView } from '../control.js';
+
+const HostName = Type.String({ minLength: 1, maxLength: 253, pattern: '^[^/\\s]+$' });
+
+export const FleetUnitParams = Type.Object({ host: HostName, unit: Type.String({ minLength: 1, maxLength: 256 }) });
+export type FleetUnitParams = Static<typeof FleetUnitParams>;
+
+export const FleetBody = Type.Object({
+  self: Str,
+  hosts: Type.Array(Type.Object({ name: Str, api: Str, version: Str, started: Str, reachable: Type.Boolean() })),
+  units: Type.Array(Type.Object({
+    host: Str,
+    name: Str,
+    state: Str,
+    ready: Type.Boolean(),
+    pid: nullable<number>('integer'),
+    generation: Type.Integer(),
+    stale: Type.Boolean(),
+    reason: Str,
+    since: Str,
+  })),
+});

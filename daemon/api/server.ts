@@ -4,12 +4,13 @@ import { Ajv } from 'ajv';
 import { fastify, LogController } from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Control } from '../control.js';
+import type { Control, FleetControl } from '../control.js';
 import { SupdError } from '../errors.js';
 import { installAuth } from './auth.js';
 import type { TokenRoles } from './auth.js';
 import { errorBody, installErrorHandling } from './error-handler.js';
 import { eventRoutes } from './routes/events.js';
+import { fleetRoutes } from './routes/fleet.js';
 import { healthRoutes } from './routes/health.js';
 import { logRoutes } from './routes/logs.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -24,6 +25,8 @@ export interface ServerOptions {
   version: string;
   /** Period of the `:keepalive` comment on /v1/events; 15s. */
   keepaliveMs?: number;
+  /** This supd's membership of a fleet; absent or null without fleet.etcd. */
+  fleet?: FleetControl | null;
 }
 
 export const DEFAULT_KEEPALIVE_MS = 15_000;
@@ -90,12 +93,13 @@ export function buildServer(control: Control, opts: ServerOptions): FastifyInsta
     for (const stream of [...streams]) stream.end();
   });
 
-  const deps: RouteDeps = { control, streams, version: opts.version, keepaliveMs: opts.keepaliveMs ?? DEFAULT_KEEPALIVE_MS };
+  const deps: RouteDeps = { control, fleet: opts.fleet ?? null, streams, version: opts.version, keepaliveMs: opts.keepaliveMs ?? DEFAULT_KEEPALIVE_MS };
   healthRoutes(app, deps);
   unitRoutes(app, deps);
   logRoutes(app, deps);
   eventRoutes(app, deps);
   rolloutRoutes(app, deps);
   metricsRoutes(app, deps);
+  fleetRoutes(app, deps);
   return app;
 }

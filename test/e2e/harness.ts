@@ -102,6 +102,8 @@ export interface SupdOptions {
   env?: Record<string, string>;
   /** Wait for the API socket (default true). */
   wait?: boolean;
+  /** How long to wait for the socket (default 20 s). */
+  startTimeoutMs?: number;
 }
 
 export class Supd {
@@ -145,7 +147,7 @@ export class Supd {
     proc.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
     if (this.opts.wait !== false) {
       // Connectable, not merely present: a supd killed before leaves its socket file behind.
-      await waitUntil(async () => proc.exitCode !== null || (fs.existsSync(this.socket) && (await connectable(this.socket))), 'supd socket');
+      await waitUntil(async () => proc.exitCode !== null || (fs.existsSync(this.socket) && (await connectable(this.socket))), 'supd socket', this.opts.startTimeoutMs);
       if (proc.exitCode !== null) throw new Error(`supd exited ${proc.exitCode}: ${this.output}`);
       await this.subscribe();
     }

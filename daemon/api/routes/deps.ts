@@ -1,6 +1,6 @@
 // What every route group receives from buildServer: the Control, and the registry of open
 // streams (logs -f, events) that the server ends before it closes.
-import type { Control } from '../../control.js';
+import type { Control, FleetControl } from '../../control.js';
 
 export interface OpenStream {
   end(): void;
@@ -8,6 +8,8 @@ export interface OpenStream {
 
 export interface RouteDeps {
   control: Control;
+  /** null: this supd runs without fleet.etcd. */
+  fleet: FleetControl | null;
   streams: Set<OpenStream>;
   version: string;
   /** Period of the `:keepalive` comment on /v1/events. */

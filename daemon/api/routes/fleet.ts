@@ -1,0 +1,55 @@
+// `/v1/fleet/...`: the fleet's status read from etcd (any host answers), and the commands, show and
+// logs of a `HOST/UNIT` forwarded to the supd that owns it; its answer (an error included) is
+// relayed as it came. Without fleet.etcd every route answers 400 SUPD_NO_FLEET.
+import type { FastifyInstance } from 'fastify';
+import type { Action, FleetControl } from '../../control.js';
+import { SupdError } from '../../errors.js';
+import { CommandBody, FleetBody, FleetUnitParams, LogsQuery } from '../contract.js';
+import type { RouteDeps } from './deps.js';
+
+const ACTIONS: readonly Action[] = ['start', 'stop', 'restart'];
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function fleetRoutes(app: FastifyInstance, { fleet }: RouteDeps): void {
+  const member = (): FleetControl => {
+    if (fleet === null) {
+      throw new SupdError('SUPD_NO_FLEET', 'this supd is not part of a fleet (fleet.etcd is not set)', {
+        hint: 'set fleet.etcd (--fleet-etcd URLS) to join hosts through etcd',
+      });
+    }
+    return fleet;
+  };
+  const unitPath = (p: FleetUnitParams): string => `/v1/units/${encodeURIComponent(p.unit)}`;
+
+  app.get('/v1/fleet/units', { schema: { response: { 200: FleetBody } } }, async () => member().status());
+
+  app.get<{ Params: FleetUnitParams }>('/v1/fleet/units/:host/:unit', { schema: { params: FleetUnitParams } }, async (req, reply) => {
+    const r = await member().forward(req.params.host, { method: 'GET', path: unitPath(req.params) });
+    return reply.code(r.status).type(JSON_TYPE).send(r.body);
+  });
+
+  for (const action of ACTIONS) {
+    app.post<{ Params: FleetUnitParams; Body: CommandBody }>(
+      `/v1/fleet/units/:host/:unit/${action}`,
+      { schema: { params: FleetUnitParams, body: CommandBody }, config: { role: 'operator' } },
+      async (req, reply) => {
+        const r = await member().forward(req.params.host, { method: 'POST', path: `${unitPath(req.params)}/${action}`, body: req.body });
+        return reply.code(r.status).type(JSON_TYPE).send(r.body);
+      },
+    );
+  }
+
+  app.get<{ Params: FleetUnitParams; Querystring: LogsQuery }>(
+    '/v1/fleet/units/:host/:unit/logs',
+    { schema: { params: FleetUnitParams, querystring: LogsQuery } },
+    async (req, reply) => {
+      const q = new URLSearchParams();
+      if (req.query.lines !== undefined) q.set('lines', String(req.query.lines));
+      if (req.query.follow !== undefined) q.set('follow', req.query.follow);
+      const path = `${unitPath(req.params)}/logs${q.size > 0 ? `?${q.toString()}` : ''}`;
+      const r = await member().forwardStream(req.params.host, path);
+      const type = r.status === 200 ? 'text/plain; charset=utf-8' : JSON_TYPE;
+      return reply.code(r.status).type(type).send(r.body);
+    },
+  );
+}

@@ -1,0 +1,105 @@
+// The records supd keeps in etcd (see keys.ts for where) and the fleet view read back from them.
+// Pure: parsing tolerates a record from another supd version (unknown fields are ignored, a
+// malformed one is reported, never thrown).
+import type { FleetHostView, FleetUnitView, FleetView, UnitStateName } from '../control.js';
+import type { FleetKeys } from './keys.js';
+
+export interface HostRecord {
+  name: string;
+  /** Base URL of the host's TCP API. */
+  api: string;
+  version: string;
+  /** ISO time this supd started. */
+  started: string;
+}
+
+export interface UnitRecord {
+  state: UnitStateName;
+  ready: boolean;
+  pid: number | null;
+  /** Spawn generation: grows with every start of the unit on its host. */
+  generation: number;
+  /** A master's metadata generation (its last settled metadata change, ms since the epoch), or null. */
+  metadata: number | null;
+  stale: boolean;
+  reason: string;
+  /** ISO time of the last transition. */
+  since: string;
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function parseHost(text: string): HostRecord | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isObj(v) || typeof v['name'] !== 'string' || typeof v['api'] !== 'string') return null;
+  return { name: v['name'], api: v['api'], version: String(v['version'] ?? '?'), started: String(v['started'] ?? '') };
+}
+
+const STATES = new Set<string>(['inactive', 'waiting', 'starting', 'ready', 'draining', 'stopping', 'backoff', 'failed']);
+
+export function parseUnit(text: string): UnitRecord | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isObj(v) || typeof v['state'] !== 'string' || !STATES.has(v['state'])) return null;
+  return {
+    state: v['state'] as UnitStateName,
+    ready: v['ready'] === true,
+    pid: typeof v['pid'] === 'number' ? v['pid'] : null,
+    generation: typeof v['generation'] === 'number' ? v['generation'] : 0,
+    metadata: typeof v['metadata'] === 'number' ? v['metadata'] : null,
+    stale: v['stale'] === true,
+    reason: typeof v['reason'] === 'string' ? v['reason'] : '',
+    since: typeof v['since'] === 'string' ? v['since'] : '',
+  };
+}
+
+/** The fleet as one range read of the prefix shows it; hosts and units sorted by name. */
+export function viewOf(keys: FleetKeys, kvs: ReadonlyMap<string, string>, self: string): FleetView {
+  const hosts = new Map<string, HostRecord>();
+  const alive = new Set<string>();
+  const units: { host: string; name: string; rec: UnitRecord }[] = [];
+  for (const [key, value] of kvs) {
+    const k = keys.parse(key);
+    if (k === null) continue;
+    if (k.kind === 'host') {
+      const h = parseHost(value);
+      if (h !== null) hosts.set(k.host, h);
+    } else if (k.kind === 'alive') {
+      alive.add(k.host);
+    } else if (k.kind === 'unit') {
+      const rec = parseUnit(value);
+      if (rec !== null) units.push({ host: k.host, name: k.unit, rec });
+    }
+  }
+  const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  const hostViews: FleetHostView[] = [...hosts.entries()].sort((a, b) => byName(a[0], b[0]))
+    .map(([name, h]) => ({ ...h, name, reachable: alive.has(name) }));
+  const reachable = new Set(hostViews.filter((h) => h.reachable).map((h) => h.name));
+  const unitViews = units
+    .sort((a, b) => byName(a.host, b.host) || byName(a.name, b.name))
+    .map(({ host, name, rec }): FleetUnitView => {
+      const up = reachable.has(host);
+      return {
+        host, name,
+        state: up ? rec.state : 'unknown',
+        ready: up && rec.ready,
+        pid: up ? rec.pid : null,
+        generation: rec.generation,
+        stale: up && rec.stale,
+        reason: up ? rec.reason : `host ${host} is unreachable (its etcd lease expired)`,
+        since: rec.since,
+      };
+    });
+  return { self, hosts: hostViews, units: unitViews };
+}

@@ -1,0 +1,107 @@
+// A private etcd cluster for the fleet tests: three members on random loopback ports in a temp
+// dir, never the system service; stopped (and its data removed) by pid in the teardown.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, waitUntil } from './harness.js';
+
+type Tap = { teardown(fn: () => unknown): void };
+
+export const ETCD = ['/usr/bin/etcd', '/usr/local/bin/etcd'].find((p) => fs.existsSync(p)) ?? null;
+
+export interface Member {
+  name: string;
+  client: string;
+  peer: string;
+  proc: ChildProcess | null;
+}
+
+export class EtcdCluster {
+  readonly dir: string;
+  readonly members: Member[] = [];
+
+  constructor(t: Tap, readonly size = 3) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'supd-etcd-'));
+    t.teardown(() => this.teardown());
+  }
+
+  get endpoints(): string {
+    return this.members.map((m) => m.client).join(',');
+  }
+
+  async start(): Promise<this> {
+    if (ETCD === null) throw new Error('etcd is not installed (apt-get install etcd-server)');
+    for (let i = 0; i < this.size; i++) {
+      this.members.push({ name: `m${i + 1}`, client: `http://127.0.0.1:${await freePort()}`, peer: `http://127.0.0.1:${await freePort()}`, proc: null });
+    }
+    for (const m of this.members) this.spawn(m);
+    await this.healthy();
+    return this;
+  }
+
+  private spawn(m: Member): void {
+    const cluster = this.members.map((x) => `${x.name}=${x.peer}`).join(',');
+    const dataDir = path.join(this.dir, m.name);
+    const fresh = !fs.existsSync(dataDir);
+    const args = [
+      '--name', m.name, '--data-dir', dataDir,
+      '--listen-client-urls', m.client, '--advertise-client-urls', m.client,
+      '--listen-peer-urls', m.peer, '--initial-advertise-peer-urls', m.peer,
+      '--initial-cluster', cluster, '--initial-cluster-state', fresh ? 'new' : 'existing',
+      '--initial-cluster-token', path.basename(this.dir),
+      // Short heartbeats: elections (after a member is killed) settle within a second.
+      '--heartbeat-interval', '50', '--election-timeout', '500',
+      '--logger', 'zap', '--log-level', 'error',
+    ];
+    const proc = spawn(ETCD as string, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env['ETCD_UNSUPPORTED_ARCH'] ?? '' } });
+    proc.stderr?.resume();
+    m.proc = proc;
+  }
+
+  /** Every running member answers /health. */
+  async healthy(timeoutMs = 20_000): Promise<void> {
+    await waitUntil(async () => {
+      for (const m of this.members) {
+        if (m.proc === null) continue;
+        try {
+          const r = await fetch(`${m.client}/health`, { signal: AbortSignal.timeout(1000) });
+          const body = (await r.json()) as { health?: string };
+          if (body.health !== 'true') return false;
+        } catch {
+          return false;
+        }
+      }
+      return true;
+    }, 'etcd cluster healthy', timeoutMs);
+  }
+
+  /** SIGKILL to one member; resolves once it exited. */
+  async kill(i: number): Promise<void> {
+    const m = this.members[i];
+    const proc = m?.proc;
+    if (m === undefined || proc == null) return;
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    proc.kill('SIGKILL');
+    await exited;
+    m.proc = null;
+  }
+
+  /** Starts a killed member again with its data. */
+  restart(i: number): void {
+    const m = this.members[i];
+    if (m !== undefined && m.proc === null) this.spawn(m);
+  }
+
+  /** etcdctl against the cluster (for assertions on the keys). */
+  ctl(...args: string[]): string {
+    const r = spawnSync('etcdctl', ['--endpoints', this.endpoints, ...args], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+    if (r.status !== 0) throw new Error(`etcdctl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  private async teardown(): Promise<void> {
+    for (let i = 0; i < this.members.length; i++) await this.kill(i);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,121 @@
+// The fleet member against the in-memory etcd: what it publishes, what the fleet view shows when
+// a host's lease goes, and how a lost quorum is reported.
+import t from 'tap';
+import pino from 'pino';
+import { FleetMember, type LocalUnits } from '../../daemon/fleet/member.js';
+import type { UnitRecord } from '../../daemon/fleet/records.js';
+import { FakeEtcd, type FakeStoreClient } from '../fakes/etcd.js';
+
+const log = pino({ level: 'silent' });
+
+class Units implements LocalUnits {
+  recs = new Map<string, UnitRecord>();
+  private listeners = new Set<(u: string | null) => void>();
+  names(): string[] {
+    return [...this.recs.keys()];
+  }
+  record(name: string): UnitRecord | null {
+    return this.recs.get(name) ?? null;
+  }
+  subscribe(on: (u: string | null) => void): () => void {
+    this.listeners.add(on);
+    return () => this.listeners.delete(on);
+  }
+  set(name: string, state: UnitRecord['state'], pid: number | null = null): void {
+    this.recs.set(name, { state, ready: state === 'ready', pid, generation: 1, metadata: null, stale: false, reason: state, since: '2026-01-01T00:00:00.000Z' });
+    for (const l of this.listeners) l(name);
+  }
+  remove(name: string): void {
+    this.recs.delete(name);
+    for (const l of this.listeners) l(null);
+  }
+}
+
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+
+function member(etcd: FakeEtcd, host: string, units: Units): { m: FleetMember; store: FakeStoreClient } {
+  const store = etcd.client();
+  const m = new FleetMember(store, units, {
+    host, advertise: `http://${host}:7878`, prefix: '/supd', ttlMs: 2000, token: 't', version: '1.0.0', timeoutMs: 100, commandTimeoutMs: 100,
+  }, log);
+  m.start();
+  return { m, store };
+}
+
+t.test('each host publishes its host record, alive key and units; any host reads them all', async (t) => {
+  const etcd = new FakeEtcd();
+  const u1 = new Units();
+  u1.set('web', 'ready', 11);
+  const u2 = new Units();
+  u2.set('db', 'starting');
+  const a = member(etcd, 'h1', u1);
+  const b = member(etcd, 'h2', u2);
+  await settle();
+  t.same([...etcd.kv.keys()].sort(), ['/supd/alive/h1', '/supd/alive/h2', '/supd/hosts/h1', '/supd/hosts/h2', '/supd/units/h1/web', '/supd/units/h2/db']);
+  u2.set('db', 'ready', 22);
+  await settle();
+  const view = await a.m.status();
+  t.same(view.units.map((u) => [u.host, u.name, u.state, u.pid]), [['h1', 'web', 'ready', 11], ['h2', 'db', 'ready', 22]]);
+  t.same(view.hosts.map((h) => [h.name, h.api, h.reachable]), [['h1', 'http://h1:7878', true], ['h2', 'http://h2:7878', true]]);
+  t.same(a.m.remote('h2', 'db')?.state, 'ready', 'the watched copy follows the other host');
+  await a.m.close();
+  await b.m.close();
+});
+
+t.test('a host whose lease expired is unreachable and its units unknown; a new lease republishes', async (t) => {
+  const etcd = new FakeEtcd();
+  const u1 = new Units();
+  u1.set('web', 'ready', 11);
+  const u2 = new Units();
+  u2.set('db', 'ready', 22);
+  const a = member(etcd, 'h1', u1);
+  const b = member(etcd, 'h2', u2);
+  await settle();
+  const remoteEvents: string[] = [];
+  a.m.onRemote((h, u) => remoteEvents.push(`${h}/${u ?? '*'}`));
+  etcd.expire(b.store.lease as number);
+  await settle();
+  const view = await a.m.status();
+  t.same(view.units.find((u) => u.host === 'h2'), { host: 'h2', name: 'db', state: 'unknown', ready: false, pid: null, generation: 1, stale: false, reason: 'host h2 is unreachable (its etcd lease expired)', since: '2026-01-01T00:00:00.000Z' });
+  t.same(view.hosts.find((h) => h.name === 'h2')?.reachable, false);
+  t.equal(a.m.remote('h2', 'db'), null, 'a remote unit of an unreachable host is not ready for anyone');
+  t.same(remoteEvents, ['h2/*'], 'the other host hears of it by watch');
+  t.ok(b.store.regrant());
+  await settle();
+  t.same((await a.m.status()).units.find((u) => u.host === 'h2')?.state, 'ready');
+  await a.m.close();
+  await b.m.close();
+});
+
+t.test('records of units no longer in the unit files are deleted', async (t) => {
+  const etcd = new FakeEtcd();
+  etcd.put('/supd/units/h1/old', '{"state":"ready"}', null);
+  const u1 = new Units();
+  u1.set('web', 'inactive');
+  u1.set('gone', 'inactive');
+  const a = member(etcd, 'h1', u1);
+  await settle();
+  t.notOk(etcd.kv.has('/supd/units/h1/old'), 'a record left from an older set of units is removed at start');
+  u1.remove('gone');
+  await settle();
+  t.notOk(etcd.kv.has('/supd/units/h1/gone'), 'a unit removed by a reload is removed');
+  t.ok(etcd.kv.has('/supd/units/h1/web'));
+  await a.m.close();
+});
+
+t.test('without quorum, status fails with exit code 3 naming etcd; changes made meanwhile are published after', async (t) => {
+  const etcd = new FakeEtcd();
+  const u1 = new Units();
+  u1.set('web', 'ready', 11);
+  const a = member(etcd, 'h1', u1);
+  await settle();
+  etcd.down();
+  const err = await a.m.status().then(() => null, (e: unknown) => e);
+  t.match(err, { code: 'SUPD_FLEET_UNAVAILABLE', exitCode: 3, message: /etcd cannot be reached from h1/ });
+  u1.set('web', 'backoff');
+  await settle();
+  etcd.up();
+  await new Promise((r) => setTimeout(r, 1100));
+  t.match(JSON.parse(etcd.kv.get('/supd/units/h1/web')?.value ?? '{}'), { state: 'backoff' }, 'the change is retried once etcd answers');
+  await a.m.close();
+});
