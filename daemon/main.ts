@@ -22,7 +22,7 @@ import { recover } from './recovery.js';
 import { openJournal } from './edges/journal.js';
 import type { UnitGraph } from '../units/graph.js';
 import { FleetMember } from './fleet/member.js';
-import { localUnits } from './fleet/local.js';
+import { bridgeRemote, localUnits } from './fleet/local.js';
 import type { UnitSpec } from '../units/types.js';
 
 type Role = 'viewer' | 'operator' | 'fleet' | 'admin';
@@ -171,6 +171,7 @@ async function joinFleet(fleet: NonNullable<SupdConfig['fleet']>, rt: Runtime, v
     timeoutMs: FLEET_TIMEOUT_MS, commandTimeoutMs: 15 * 60_000,
   }, log.child({ component: 'fleet' }));
   member.start();
+  bridgeRemote(rt, member);
   log.info({ host: fleet.host, etcd: fleet.etcd, advertise: fleet.advertise }, `fleet: joining as ${fleet.host}`);
   return member;
 }

@@ -214,11 +214,26 @@ export class Runtime implements Control {
     const file = paths[0] ?? '?';
     const trigger = `metadata:${file}${paths.length > 1 ? ` (+${paths.length - 1})` : ''}`;
     this.log.info({ unit: master, paths, followers }, `${master}: metadata changed (${paths.join(', ')}); stale: ${followers.join(', ') || 'none'}`);
+    this.rollFollowers(master, followers, `${master} metadata changed: ${file}`, trigger, spec.rollout, at);
+  }
+
+  /** A master on another host (`HOST/UNIT`) published a newer metadata generation: its followers
+   * here that run older processes are stale and, with their rollout.auto, rolled. */
+  remoteMetadataChanged(master: string, at: number): void {
+    const specs = [...this.fleet.specs.values()].filter((s) => s.fleet?.follows?.name === master);
+    const followers = specs.map((s) => s.name).filter((n) => isStale(this.fleet, n));
+    const first = specs[0];
+    if (first === undefined || followers.length === 0) return;
+    this.log.info({ unit: master, followers }, `${master}: metadata changed; stale here: ${followers.join(', ')}`);
+    this.rollFollowers(master, followers, `${master} metadata changed`, `metadata:${master}`, first.rollout, at);
+  }
+
+  private rollFollowers(master: string, followers: string[], reason: string, trigger: string, rollout: UnitSpec['rollout'], at: number): void {
     const iso = new Date(at).toISOString();
-    for (const f of followers) this.publish({ type: 'stale', unit: f, stale: true, reason: `${master} metadata changed: ${file}`, at: iso });
-    if (!spec.rollout.auto || followers.length === 0) return;
+    for (const f of followers) this.publish({ type: 'stale', unit: f, stale: true, reason, at: iso });
+    if (!rollout.auto || followers.length === 0) return;
     if (this.rollouts_.coalesce(followers, trigger)) return;
-    this.rollouts_.start({ target: `${master}:followers`, units: followers, strategy: spec.rollout.strategy, safe: true, trigger, wait: false })
+    this.rollouts_.start({ target: `${master}:followers`, units: followers, strategy: rollout.strategy, safe: true, trigger, wait: false })
       .catch((err: unknown) => this.log.warn({ err }, `${master}: follower rollout could not start`));
   }
 
@@ -297,6 +312,8 @@ export class Runtime implements Control {
       if (req.action !== 'restart') throw new SupdError('SUPD_BAD_REQUEST', `--rolling only applies to restart, not ${req.action}`);
       return this.rollouts_.start({ target: req.target, units, strategy: req.rolling, safe: true, trigger: 'api', wait: req.wait });
     }
+    // Units on other hosts that require what stops here are stopped first, through their supd.
+    if (req.action === 'stop' && this.stopGuard !== null) await this.stopGuard(this.fleet.topo.dependentsClosure(units));
     const goals = new Map([...this.fleet.units].map(([n, u]) => [n, u.goal]));
     let result: Promise<CommandResult>;
     switch (req.action) {
@@ -332,6 +349,13 @@ export class Runtime implements Control {
     this.log.info({ added: d.added, changed: d.changed, removed: d.removed }, 'reloaded unit files');
     this.publish({ type: 'reload', result, at: new Date(this.now()).toISOString() });
     return result;
+  }
+
+  private stopGuard: ((units: string[]) => Promise<void>) | null = null;
+
+  /** Runs before a stop with every unit it will stop (the fleet stops remote dependents there). */
+  setStopGuard(fn: (units: string[]) => Promise<void>): void {
+    this.stopGuard = fn;
   }
 
   setResolver(fn: (target: string) => string[] | null): void {

@@ -8,7 +8,7 @@ import type { JsonPath } from './parse.js';
 import { DURATION_RE, formatPath, show } from './schema.js';
 import type { RawUnit } from './schema.js';
 import type {
-  Check, HealthSpec, LbSpec, Ms, ReadySpec, Requirement, RestartSpec, RolloutSpec, SafeStopSpec, Signal, StopSpec,
+  Check, FleetDeps, FleetRef, HealthSpec, LbSpec, Ms, ReadySpec, Requirement, RestartSpec, RolloutSpec, SafeStopSpec, Signal, StopSpec,
   UnitSpec,
 } from './types.js';
 
@@ -126,8 +126,14 @@ export function toUnitSpec(raw: SubstitutedUnit, id: UnitIdentity, report: Repor
       }
     : null;
 
+  const fleet: FleetDeps = { requires: [], after: [], follows: null };
   const requires: Requirement[] = [];
   (raw.requires ?? []).forEach((text, i) => {
+    const ref = fleetRef(text);
+    if (ref !== null) {
+      fleet.requires.push(ref);
+      return;
+    }
     const r = parseRequirement(text);
     if (typeof r === 'string') fail(['requires', i], `requires[${i}]: ${r}`);
     else requires.push(r);
@@ -151,7 +157,11 @@ export function toUnitSpec(raw: SubstitutedUnit, id: UnitIdentity, report: Repor
     umask,
     autostart: raw.autostart ?? true,
     requires,
-    after: raw.after ?? [],
+    after: (raw.after ?? []).filter((a) => {
+      const ref = fleetRef(a);
+      if (ref !== null) fleet.after.push(ref);
+      return ref === null;
+    }),
     ready,
     health,
     restart,
@@ -159,11 +169,13 @@ export function toUnitSpec(raw: SubstitutedUnit, id: UnitIdentity, report: Repor
     stop,
     safeStop,
     metadata: metadata.map((g) => path.resolve(dir, g)),
-    follows: raw.follows ?? null,
+    follows: raw.follows !== undefined && fleetRef(raw.follows) === null ? raw.follows : null,
     rollout,
     groups: raw.groups ?? [],
     lb,
   };
+  fleet.follows = raw.follows === undefined ? null : fleetRef(raw.follows);
+  if (fleet.requires.length > 0 || fleet.after.length > 0 || fleet.follows !== null) spec.fleet = fleet;
   return ok ? spec : null;
 }
 
@@ -256,6 +268,12 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `HOST/UNIT` (a unit of another host of the fleet), or null for anything else. */
+export function fleetRef(text: string): FleetRef | null {
+  const m = /^([^\s/:]+)\/([A-Za-z0-9_][A-Za-z0-9_.@-]*)$/.exec(text);
+  return m === null ? null : { host: m[1] as string, unit: m[2] as string, name: text };
 }
 
 /** A requirement, or the reason it is not one. */

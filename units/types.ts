@@ -79,6 +79,21 @@ export interface LbSpec {
   timeout: Ms; // default 30s
 }
 
+/** A unit of another host of the fleet (`HOST/UNIT`), known through etcd. */
+export interface FleetRef {
+  host: string;
+  unit: string;
+  /** `HOST/UNIT` as written. */
+  name: string;
+}
+
+/** A unit's `HOST/UNIT` entries of requires, after and follows (see SPEC "Fleet"). */
+export interface FleetDeps {
+  requires: FleetRef[];
+  after: FleetRef[];
+  follows: FleetRef | null;
+}
+
 /** A requirement: another unit, or a remote endpoint that must answer. */
 export type Requirement =
   | { kind: 'unit'; name: string }
@@ -115,6 +130,9 @@ export interface UnitSpec {
   rollout: RolloutSpec;
   groups: string[];
   lb: LbSpec | null;
+  /** Present only when the unit names units of other hosts (`HOST/UNIT`); they are not in
+   * `requires`, `after` or `follows`. */
+  fleet?: FleetDeps;
 }
 
 export type Severity = 'error' | 'warning';

@@ -26,6 +26,17 @@ export interface Fleet {
   jobs: JobBook;
   /** Units dropped by a reload, kept until they are down. */
   removed: Set<string>;
+  /** Units of other hosts (`HOST/UNIT`) as etcd last showed them: read-only records, absent while
+   * unknown (never published, or their host unreachable). */
+  remote: Map<string, RemoteUnit>;
+}
+
+/** A unit of another host, as its supd published it. */
+export interface RemoteUnit {
+  state: string;
+  ready: boolean;
+  /** A master's last metadata change (ms since the epoch), or null. */
+  metadata: number | null;
 }
 
 export type FleetEvent =
@@ -36,14 +47,16 @@ export type FleetEvent =
   | { type: 'restart'; units: string[]; safe: boolean; withDependents: boolean; strictLb?: boolean; job: string | null; now: number }
   | { type: 'reload'; specs: UnitSpec[]; topo: Topology; now: number }
   /** Files owned by a master changed; settles after its rollout debounce. */
-  | { type: 'metadata'; unit: string; paths: string[]; now: number };
+  | { type: 'metadata'; unit: string; paths: string[]; now: number }
+  /** A unit of another host changed (null: unknown now); wakes the units waiting on it. */
+  | { type: 'remote'; name: string; unit: RemoteUnit | null; now: number };
 
 export type FleetEffect = Exclude<Effect, { kind: 'setTimer' | 'clearTimer' }> | JobEffect;
 
 export function createFleet(specs: UnitSpec[], topo: Topology, now: number): Fleet {
   const units = new Map<string, Unit>();
   for (const s of specs) units.set(s.name, newUnit(s.name, now));
-  return { specs: new Map(specs.map((s) => [s.name, s])), topo, units, timers: new TimerQueue(), jobs: new JobBook(), removed: new Set() };
+  return { specs: new Map(specs.map((s) => [s.name, s])), topo, units, timers: new TimerQueue(), jobs: new JobBook(), removed: new Set(), remote: new Map() };
 }
 
 const timerKey = (unit: string, timer: TimerKind): string => `${timer}\u0000${unit}`;
@@ -98,6 +111,13 @@ class Pass {
     for (const a of this.f.topo.afterOf(name)) {
       const au = this.unit(a);
       if (au !== undefined && au.goal === 'up' && au.s.state !== 'ready' && au.s.state !== 'failed') missing.push(a);
+    }
+    for (const r of spec.fleet?.requires ?? []) {
+      if (this.f.remote.get(r.name)?.ready !== true) missing.push(r.name);
+    }
+    for (const a of spec.fleet?.after ?? []) {
+      const ru = this.f.remote.get(a.name);
+      if (ru !== undefined && (ru.state === 'waiting' || ru.state === 'starting')) missing.push(a.name);
     }
     const entering = u.s.state !== 'waiting';
     const remote = spec.requires.filter((r) => r.kind !== 'unit');
@@ -213,6 +233,9 @@ export function dispatch(f: Fleet, ev: FleetEvent): FleetEffect[] {
       break;
     case 'reload':
       reload(p, ev.specs, ev.topo);
+      break;
+    case 'remote':
+      remoteChanged(p, ev.name, ev.unit);
       break;
     case 'metadata': {
       const u = f.units.get(ev.unit);
@@ -342,10 +365,30 @@ function metadataSettled(p: Pass, master: Unit): void {
   p.out.push({ kind: 'metadataChanged', unit: master.name, paths, at: p.now });
 }
 
-/** A follower is stale while it runs a process spawned before its master's last metadata change. */
+/** A remote unit's new record: units waiting on it (requires or after) try to start again. */
+function remoteChanged(p: Pass, name: string, unit: RemoteUnit | null): void {
+  const f = p.f;
+  if (unit === null) f.remote.delete(name);
+  else f.remote.set(name, unit);
+  for (const spec of f.specs.values()) {
+    const deps = spec.fleet;
+    if (deps === undefined || f.units.get(spec.name)?.s.state !== 'waiting') continue;
+    if (deps.requires.some((r) => r.name === name) || deps.after.some((a) => a.name === name)) {
+      p.tryStart(spec.name, `requirement ${name} is ${unit === null ? 'unknown' : unit.state}`);
+    }
+  }
+}
+
+/** A follower is stale while it runs a process spawned before its master's last metadata change
+ * (a master on another host: its published metadata generation). */
 export function isStale(f: Fleet, name: string): boolean {
   const spec = f.specs.get(name);
   const u = f.units.get(name);
+  const remoteMaster = spec?.fleet?.follows ?? null;
+  if (remoteMaster !== null && u !== undefined && u.spawnedAt !== null && isRunning(u.s)) {
+    const changed = f.remote.get(remoteMaster.name)?.metadata ?? null;
+    return changed !== null && u.spawnedAt < changed;
+  }
   if (spec?.follows == null || u === undefined || u.spawnedAt === null || !isRunning(u.s)) return false;
   const changed = f.units.get(spec.follows)?.metaChangedAt ?? null;
   return changed !== null && u.spawnedAt < changed;

@@ -1,9 +1,11 @@
-// This host's units as the fleet member publishes them: each unit's record made from the runtime's
-// core state, and a change notice on each transition, stale flag or reload.
+// The link between this host's runtime and its fleet member: each unit's record made from the
+// core's state with a change notice on each transition, stale flag or reload; and back, the remote
+// units this host's units name, fed into the core as they change.
 import type { Runtime } from '../runtime.js';
 import { isStale } from '../core/fleet.js';
 import { pidOf } from '../core/model.js';
-import type { LocalUnits } from './member.js';
+import type { FleetMember, LocalUnits } from './member.js';
+import type { FleetRef } from '../../units/types.js';
 import type { UnitRecord } from './records.js';
 
 export function localUnits(rt: Runtime): LocalUnits {
@@ -21,6 +23,7 @@ export function localUnits(rt: Runtime): LocalUnits {
         stale: isStale(rt.fleet, name),
         reason: u.reason,
         since: new Date(u.since).toISOString(),
+        requires: (rt.fleet.specs.get(name)?.fleet?.requires ?? []).map((r) => r.name),
       };
     },
     subscribe(onChange) {
@@ -29,5 +32,46 @@ export function localUnits(rt: Runtime): LocalUnits {
         else if (e.type === 'reload') onChange(null);
       });
     },
+  };
+}
+
+/** The `HOST/UNIT` names this host's units refer to (requires, after, follows). */
+function referenced(rt: Runtime): Map<string, FleetRef> {
+  const out = new Map<string, FleetRef>();
+  for (const spec of rt.fleet.specs.values()) {
+    const deps = spec.fleet;
+    if (deps === undefined) continue;
+    for (const r of [...deps.requires, ...deps.after, ...(deps.follows === null ? [] : [deps.follows])]) out.set(r.name, r);
+  }
+  return out;
+}
+
+/** Feeds the remote units this host's units refer to into the core as read-only records, on each
+ * etcd watch event (no polling); a newer metadata generation of a remote master makes its followers
+ * here stale; a stop first stops the units of other hosts that require what stops. */
+export function bridgeRemote(rt: Runtime, member: FleetMember): () => void {
+  let refs = referenced(rt);
+  const metadata = new Map<string, number | null>();
+  const push = (ref: FleetRef): void => {
+    const rec = member.remote(ref.host, ref.unit);
+    rt.dispatch({ type: 'remote', name: ref.name, unit: rec === null ? null : { state: rec.state, ready: rec.ready, metadata: rec.metadata }, now: rt.now() });
+    const before = metadata.get(ref.name) ?? null;
+    const now = rec?.metadata ?? null;
+    if (rec !== null) metadata.set(ref.name, now);
+    if (now !== null && now !== before) rt.remoteMetadataChanged(ref.name, now);
+  };
+  const offRemote = member.onRemote((host, unit) => {
+    for (const ref of refs.values()) if (ref.host === host && (unit === null || ref.unit === unit)) push(ref);
+  });
+  const offReload = rt.subscribe((e) => {
+    if (e.type !== 'reload' || !e.result.ok) return;
+    refs = referenced(rt);
+    for (const ref of refs.values()) push(ref);
+  });
+  for (const ref of refs.values()) push(ref);
+  rt.setStopGuard((units) => member.stopRemoteDependents(units));
+  return () => {
+    offRemote();
+    offReload();
   };
 }

@@ -36,6 +36,18 @@ export type RemoteListener = (host: string, unit: string | null) => void;
 
 const RETRY_MS = 1000;
 
+function errorMessage(body: string): string {
+  try {
+    const v: unknown = JSON.parse(body);
+    if (typeof v === 'object' && v !== null && 'error' in v && typeof v.error === 'object' && v.error !== null && 'message' in v.error) {
+      return String(v.error.message);
+    }
+  } catch {
+    // not JSON: the text itself
+  }
+  return body.slice(0, 200);
+}
+
 export class FleetMember implements FleetControl {
   readonly host: string;
   readonly keys: FleetKeys;
@@ -113,6 +125,45 @@ export class FleetMember implements FleetControl {
     if (!this.cache.has(this.keys.alive(host))) return null;
     const v = this.cache.get(this.keys.unit(host, unit));
     return v === undefined ? null : parseUnit(v);
+  }
+
+  /** Units of other hosts that require one of `units` of this host (from the watched copy). */
+  remoteDependents(units: readonly string[]): { host: string; unit: string }[] {
+    const wanted = new Set(units.map((u) => `${this.host}/${u}`));
+    const out: { host: string; unit: string }[] = [];
+    for (const [key, value] of this.cache) {
+      const k = this.keys.parse(key);
+      if (k?.kind !== 'unit' || k.host === this.host) continue;
+      const rec = parseUnit(value);
+      if (rec !== null && rec.requires.some((r) => wanted.has(r))) out.push({ host: k.host, unit: k.unit });
+    }
+    return out;
+  }
+
+  /** Stops, through their supd, the units of other hosts that require one of `units`, and waits
+   * for them (their supd stops their own remote dependents first, so the order is reverse). A
+   * host that cannot be reached is skipped with a warning: its units lose their requirement, as
+   * after a crash; a stop that fails there fails this one. */
+  async stopRemoteDependents(units: readonly string[]): Promise<void> {
+    const deps = this.remoteDependents(units);
+    const failures: string[] = [];
+    await Promise.all(deps.map(async (d) => {
+      const name = `${d.host}/${d.unit}`;
+      try {
+        const r = await this.forward(d.host, { method: 'POST', path: `/v1/units/${encodeURIComponent(d.unit)}/stop`, body: { wait: true } });
+        if (r.status >= 300) failures.push(`${name}: ${errorMessage(r.body)}`);
+        else this.log.info({ unit: name }, `fleet: stopped ${name}, which requires ${units.join(', ')}`);
+      } catch (err) {
+        if (err instanceof SupdError && err.code === 'SUPD_FLEET_UNAVAILABLE') {
+          this.log.warn({ unit: name, err }, `fleet: cannot stop ${name} first: ${err.message}`);
+        } else {
+          failures.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }));
+    if (failures.length > 0) {
+      throw new SupdError('SUPD_OPERATION_FAILED', `units on other hosts that require ${units.join(', ')} did not stop: ${failures.join('; ')}`);
+    }
   }
 
   /** Whether the watched copy shows the host holding its lease. */

@@ -25,6 +25,8 @@ export interface UnitRecord {
   reason: string;
   /** ISO time of the last transition. */
   since: string;
+  /** The `HOST/UNIT` units this one requires: a stop of one of them stops this one first. */
+  requires: string[];
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -61,6 +63,7 @@ export function parseUnit(text: string): UnitRecord | null {
     stale: v['stale'] === true,
     reason: typeof v['reason'] === 'string' ? v['reason'] : '',
     since: typeof v['since'] === 'string' ? v['since'] : '',
+    requires: Array.isArray(v['requires']) ? v['requires'].filter((r): r is string => typeof r === 'string') : [],
   };
 }
 

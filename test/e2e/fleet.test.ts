@@ -15,10 +15,12 @@ const unit = (extra = ''): string => `command: ${fixture('sleeper.js')}\nready: 
 
 t.test('fleet', { skip: ETCD === null ? 'etcd is not installed (apt-get install etcd-server)' : false }, async (t) => {
   const etcd = await new EtcdCluster(t).start();
+  // WalB's chain across three hosts: archive (h1) ← proxy (h2) ← storage (h3). archive waits for
+  // an explicit start; proxy and storage start at boot and wait for it through etcd.
   const [h1, h2, h3] = await startFleet(t, etcd, {
-    h1: { web: unit() },
-    h2: { api: unit(), worker: unit('autostart: false\n') },
-    h3: { db: unit() },
+    h1: { web: unit(), archive: unit('autostart: false\n') },
+    h2: { api: unit(), worker: unit('autostart: false\n'), proxy: unit('requires: [h1/archive]\n') },
+    h3: { db: unit(), storage: unit('requires: [h2/proxy]\n') },
   });
   if (h1 === undefined || h2 === undefined || h3 === undefined) throw new Error('three hosts');
   await Promise.all([h1.supd.waitState('web', 'ready'), h2.supd.waitState('api', 'ready'), h3.supd.waitState('db', 'ready')]);
@@ -34,7 +36,7 @@ t.test('fleet', { skip: ETCD === null ? 'etcd is not installed (apt-get install 
     const view = JSON.parse(js.stdout) as { self: string; hosts: { name: string; reachable: boolean; api: string }[]; units: { host: string; name: string }[] };
     t.equal(view.self, 'h3', 'the host that answered');
     t.same(view.hosts.map((h) => [h.name, h.reachable]), [['h1', true], ['h2', true], ['h3', true]]);
-    t.same(view.units.map((u) => `${u.host}/${u.name}`), ['h1/db', 'h1/web', 'h2/api', 'h2/worker', 'h3/db'].filter((n) => n !== 'h1/db'));
+    t.same(view.units.map((u) => `${u.host}/${u.name}`), ['h1/archive', 'h1/web', 'h2/api', 'h2/proxy', 'h2/worker', 'h3/db', 'h3/storage']);
     const keys = etcd.ctl('get', '--prefix', '--keys-only', view.hosts[0] === undefined ? '/' : '/supd-test-').split('\n').filter((l) => l !== '');
     t.ok(keys.some((k) => /\/units\/h2\/api$/.test(k)), 'unit records under <prefix>/units/<host>/<unit>');
     t.ok(keys.some((k) => /\/alive\/h1$/.test(k)), 'leased alive key per host');
@@ -60,6 +62,42 @@ t.test('fleet', { skip: ETCD === null ? 'etcd is not installed (apt-get install 
     t.match(unknown.stderr, /no host named "h9"/);
     const plain = await h1.ctl('--fleet', 'start', 'worker');
     t.equal(plain.code, 2, '--fleet wants HOST/UNIT');
+  });
+
+  await t.test('archive, proxy, storage on three hosts start in order; stop archive stops storage, proxy, archive', async (t) => {
+    t.match((await h2.supd.status()).find((u) => u.name === 'proxy'), { state: 'waiting', reason: /h1\/archive/ }, 'proxy waits for h1/archive');
+    t.match((await h3.supd.status()).find((u) => u.name === 'storage'), { state: 'waiting', reason: /h2\/proxy/ });
+    const started = await h1.ctl('start', 'archive');
+    t.equal(started.code, 0, started.stderr);
+    await h3.supd.waitState('storage', 'ready');
+    const at = (h: typeof h1, unit: string, to: string): number => {
+      const e = h.supd.transitions(unit).find((x) => x.to === to);
+      return e === undefined ? NaN : Date.parse(e.at);
+    };
+    const archiveReady = at(h1, 'archive', 'ready');
+    const proxyStarting = at(h2, 'proxy', 'starting');
+    const proxyReady = at(h2, 'proxy', 'ready');
+    const storageStarting = at(h3, 'storage', 'starting');
+    t.ok(archiveReady <= proxyStarting, 'proxy starts once archive is ready');
+    t.ok(proxyReady <= storageStarting, 'storage starts once proxy is ready');
+    t.comment(`cross-host readiness latency: archive ready → proxy starting ${proxyStarting - archiveReady} ms; proxy ready → storage starting ${storageStarting - proxyReady} ms`);
+
+    const from = [h1, h2, h3].map((h) => h.supd.events.length);
+    const stopped = await h1.ctl('stop', 'archive');
+    t.equal(stopped.code, 0, stopped.stderr);
+    const down = (h: typeof h1, unit: string, i: number): number => {
+      const e = h.supd.transitions(unit).slice().reverse().find((x) => x.to === 'inactive');
+      return e === undefined || h.supd.events.indexOf(e) < (from[i] as number) ? NaN : Date.parse(e.at);
+    };
+    const stopping = (h: typeof h1, unit: string): number => {
+      const e = h.supd.transitions(unit).slice().reverse().find((x) => x.to === 'stopping');
+      return e === undefined ? NaN : Date.parse(e.at);
+    };
+    const storageDown = down(h3, 'storage', 2);
+    const proxyDown = down(h2, 'proxy', 1);
+    t.ok(storageDown <= stopping(h2, 'proxy'), 'storage is down before proxy stops');
+    t.ok(proxyDown <= stopping(h1, 'archive'), 'proxy is down before archive stops');
+    t.equal((await h1.supd.status()).find((u) => u.name === 'archive')?.state, 'inactive');
   });
 
   await t.test('a host whose supd died is unreachable, its units unknown', async (t) => {
