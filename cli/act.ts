@@ -1,8 +1,8 @@
 // start, stop and restart share one loop: one request per target, in the order given, stopping
 // at the first that fails (the error says which unit and why).
-import type { Action, CommandResult, RollingStrategy } from '../daemon/api/contract.js';
+import type { Action, CommandResult, FleetRolloutView, RollingStrategy } from '../daemon/api/contract.js';
 import type { Context } from './context.js';
-import { commandDone } from './render.js';
+import { commandDone, rolloutLine } from './render.js';
 import { targetPath } from './fleet.js';
 
 export interface ActArgs {
@@ -17,6 +17,13 @@ export interface ActArgs {
  * exactly the API body. */
 export async function act(action: Action, args: ActArgs, ctx: Context): Promise<number> {
   const client = ctx.client();
+  if (ctx.fleet && action === 'restart' && args.rolling !== null) {
+    // One fleet rollout over every HOST/UNIT target, in the order given.
+    for (const target of args.targets) targetPath(target, true);
+    const { rollout } = await client.postJson<{ rollout: FleetRolloutView }>('/v1/fleet/rollouts', { units: args.targets, strategy: args.rolling, wait: args.wait });
+    ctx.out(ctx.json ? `${JSON.stringify({ rollout })}\n` : `fleet ${rolloutLine(rollout)} (driven by ${rollout.driver})\n`);
+    return 0;
+  }
   for (const target of args.targets) {
     const body = { safe: args.safe, wait: args.wait, rolling: args.rolling, withDependents: args.withDependents };
     const result = await client.postJson<CommandResult>(targetPath(target, ctx.fleet, `/${action}`), body);

@@ -7,6 +7,7 @@ import * as health from './commands/health.js';
 import * as logs from './commands/logs.js';
 import * as reload from './commands/reload.js';
 import * as restart from './commands/restart.js';
+import * as rollouts from './commands/rollouts.js';
 import * as show from './commands/show.js';
 import * as start from './commands/start.js';
 import * as status from './commands/status.js';
@@ -57,6 +58,7 @@ export async function runFull(argv: readonly string[], io: Io): Promise<number> 
   register(program, reload, ctx, done);
   register(program, logs, ctx, done);
   register(program, show, ctx, done);
+  register(program, rollouts, ctx, done);
   register(program, validate, ctx, done);
   register(program, health, ctx, done);
 

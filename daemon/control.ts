@@ -187,6 +187,11 @@ export interface ForwardResponse {
   body: string;
 }
 
+export interface FleetRolloutView extends RolloutView {
+  /** The host that drives (or drove) it. */
+  driver: string;
+}
+
 /** What the `/v1/fleet/...` routes may call. Throws SupdError SUPD_FLEET_UNAVAILABLE (etcd or the
  * owning host cannot be reached: exit 3), SUPD_UNKNOWN_TARGET (no such host). */
 export interface FleetControl {
@@ -197,4 +202,10 @@ export interface FleetControl {
   forward(host: string, req: ForwardRequest): Promise<ForwardResponse>;
   /** A streamed GET (logs -f) from the supd of `host`. */
   forwardStream(host: string, path: string): Promise<{ status: number; body: NodeJS.ReadableStream }>;
+  /** Starts a fleet rollout over `HOST/UNIT` units (SUPD_CONFLICT naming the running one). */
+  startRollout(req: { units: string[]; strategy: 'one-by-one' | 'half-by-half'; wait: boolean }): Promise<FleetRolloutView>;
+  rollouts(): Promise<FleetRolloutView[]>;
+  rollout(id: string): Promise<FleetRolloutView>;
+  resumeRollout(id: string, wait: boolean): Promise<FleetRolloutView>;
+  cancelRollout(id: string): Promise<FleetRolloutView>;
 }

@@ -215,3 +215,21 @@ export const FleetBody = Type.Object({
     since: Str,
   })),
 });
+
+export const FleetRolloutIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) });
+export type FleetRolloutIdParams = Static<typeof FleetRolloutIdParams>;
+
+/** Body of `POST /v1/fleet/rollouts`: the `HOST/UNIT` units in order. */
+export const FleetRolloutBody = Type.Object(
+  {
+    units: Type.Array(Type.String({ minLength: 3, maxLength: 512 }), { minItems: 1, maxItems: 10_000 }),
+    strategy: Type.Optional(Type.Unsafe<RollingStrategy>({ enum: [...ROLLING_STRATEGIES] })),
+    wait: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type FleetRolloutBody = Static<typeof FleetRolloutBody>;
+
+export const FleetResumeBody = Type.Object({ wait: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+export type FleetResumeBody = Static<typeof FleetResumeBody>;
+export type { FleetRolloutView } from '../control.js';

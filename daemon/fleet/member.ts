@@ -5,7 +5,8 @@
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { SupdError } from '../errors.js';
-import type { FleetControl, FleetView, ForwardRequest, ForwardResponse } from '../control.js';
+import type { FleetControl, FleetRolloutView, FleetView, ForwardRequest, ForwardResponse } from '../control.js';
+import { FleetRollouts } from './rollouts.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
 import { parseHost, parseUnit, viewOf, type HostRecord, type UnitRecord } from './records.js';
 import type { FleetStore, KvChange } from './store.js';
@@ -63,10 +64,32 @@ export class FleetMember implements FleetControl {
   private listeners = new Set<RemoteListener>();
   private readonly started = new Date().toISOString();
   private closed = false;
+  private readonly fleetRollouts: FleetRollouts;
 
   constructor(private readonly store: FleetStore, private readonly local: LocalUnits, private readonly opts: MemberOptions, private readonly log: Logger) {
     this.host = opts.host;
     this.keys = fleetKeys(opts.prefix);
+    this.fleetRollouts = new FleetRollouts(this, store, log, opts.timeoutMs);
+  }
+
+  startRollout(req: { units: string[]; strategy: 'one-by-one' | 'half-by-half'; wait: boolean }): Promise<FleetRolloutView> {
+    return this.fleetRollouts.start(req);
+  }
+
+  rollouts(): Promise<FleetRolloutView[]> {
+    return this.fleetRollouts.list();
+  }
+
+  rollout(id: string): Promise<FleetRolloutView> {
+    return this.fleetRollouts.get(id);
+  }
+
+  resumeRollout(id: string, wait: boolean): Promise<FleetRolloutView> {
+    return this.fleetRollouts.resume(id, wait);
+  }
+
+  cancelRollout(id: string): Promise<FleetRolloutView> {
+    return this.fleetRollouts.cancel(id);
   }
 
   /** Starts publishing and watching; etcd being down now is not an error (it is retried). */

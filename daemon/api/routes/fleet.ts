@@ -4,7 +4,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Action, FleetControl } from '../../control.js';
 import { SupdError } from '../../errors.js';
-import { CommandBody, FleetBody, FleetUnitParams, LogsQuery } from '../contract.js';
+import {
+  CommandBody, FleetBody, FleetResumeBody, FleetRolloutBody, FleetRolloutIdParams, FleetUnitParams, LogsQuery,
+} from '../contract.js';
+import type { FleetRolloutView } from '../contract.js';
 import type { RouteDeps } from './deps.js';
 
 const ACTIONS: readonly Action[] = ['start', 'stop', 'restart'];
@@ -38,6 +41,41 @@ export function fleetRoutes(app: FastifyInstance, { fleet }: RouteDeps): void {
       },
     );
   }
+
+  // A waited-for rollout that did not end ok is a failed operation (exit 1), its view in details.
+  const finished = (rollout: FleetRolloutView, wait: boolean): { rollout: FleetRolloutView } => {
+    if (wait && rollout.state !== 'ok' && rollout.state !== 'running') {
+      const at = rollout.error === null ? '' : ` at ${rollout.error.unit}: ${rollout.error.reason}`;
+      throw new SupdError('SUPD_OPERATION_FAILED', `fleet rollout ${rollout.id} ${rollout.state}${at}`, { details: { rollout } });
+    }
+    return { rollout };
+  };
+
+  app.post<{ Body: FleetRolloutBody }>('/v1/fleet/rollouts', { schema: { body: FleetRolloutBody }, config: { role: 'operator' } }, async (req) => {
+    const wait = req.body.wait ?? true;
+    return finished(await member().startRollout({ units: req.body.units, strategy: req.body.strategy ?? 'one-by-one', wait }), wait);
+  });
+
+  app.get('/v1/fleet/rollouts', async () => ({ rollouts: await member().rollouts() }));
+
+  app.get<{ Params: FleetRolloutIdParams }>('/v1/fleet/rollouts/:id', { schema: { params: FleetRolloutIdParams } }, async (req) => ({
+    rollout: await member().rollout(req.params.id),
+  }));
+
+  app.post<{ Params: FleetRolloutIdParams; Body: FleetResumeBody }>(
+    '/v1/fleet/rollouts/:id/resume',
+    { schema: { params: FleetRolloutIdParams, body: FleetResumeBody }, config: { role: 'operator' } },
+    async (req) => {
+      const wait = req.body.wait ?? true;
+      return finished(await member().resumeRollout(req.params.id, wait), wait);
+    },
+  );
+
+  app.post<{ Params: FleetRolloutIdParams }>(
+    '/v1/fleet/rollouts/:id/cancel',
+    { schema: { params: FleetRolloutIdParams }, config: { role: 'operator' } },
+    async (req) => ({ rollout: await member().cancelRollout(req.params.id) }),
+  );
 
   app.get<{ Params: FleetUnitParams; Querystring: LogsQuery }>(
     '/v1/fleet/units/:host/:unit/logs',

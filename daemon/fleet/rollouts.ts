@@ -1,0 +1,224 @@
+// Fleet rollouts: the rollout step machine of core/rollout.ts run over `HOST/UNIT` steps, each step
+// executed by the owning supd (a rolling restart of that one unit there: lb.disable, drain,
+// restart, ready, lb.enable). One at a time in the whole fleet: the driver holds
+// `<prefix>/rollout/lock` on its lease. Every change of the rollout is written to
+// `<prefix>/rollouts/<id>`, so any host shows it; one left `running` without the lock (its driver
+// died, its lease expired) is shown `interrupted`, and `resume` from any host goes on from the
+// first step not `ok`. Solution Manager's rules follow from the machine: batches one after the
+// other, a failed unit stays out of the balancer (its own supd leaves it disabled), the first
+// failure stops the rollout.
+import type { Logger } from 'pino';
+import { SupdError } from '../errors.js';
+import type { FleetRolloutView, RolloutView } from '../control.js';
+import { advance, cancel, createRollout, observe, type Rollout, type Strategy } from '../core/rollout.js';
+import type { FleetMember } from './member.js';
+import type { FleetStore } from './store.js';
+
+interface Stored extends Rollout {
+  driver: string;
+}
+
+export interface FleetRolloutRequest {
+  /** `HOST/UNIT` names, in order. */
+  units: string[];
+  strategy: Strategy;
+  /** Resolve only once it finished. */
+  wait: boolean;
+}
+
+function viewOf(r: Stored, state: RolloutView['state'] = r.state): FleetRolloutView {
+  return {
+    id: r.id, target: r.target, strategy: r.strategy, state, trigger: r.trigger, safe: r.safe,
+    created: new Date(r.created).toISOString(), finished: r.finished === null ? null : new Date(r.finished).toISOString(),
+    error: r.error, steps: r.steps.map((s) => ({ unit: s.unit, batch: s.batch, state: s.state, reason: s.reason })), driver: r.driver,
+  };
+}
+
+function split(name: string): { host: string; unit: string } {
+  const i = name.indexOf('/');
+  return { host: name.slice(0, i), unit: name.slice(i + 1) };
+}
+
+export class FleetRollouts {
+  /** The rollouts this supd drives now. */
+  private driving = new Map<string, { r: Stored; done: Promise<void> }>();
+
+  constructor(private readonly member: FleetMember, private readonly store: FleetStore, private readonly log: Logger, private readonly timeoutMs: number) {}
+
+  private unavailable(err: unknown): SupdError {
+    return new SupdError('SUPD_FLEET_UNAVAILABLE', `the fleet's etcd cannot be reached from ${this.member.host}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+
+  private async lockHolder(): Promise<string | null> {
+    const kvs = await this.store.range(this.member.keys.rolloutLock(), this.timeoutMs).catch((e: unknown) => { throw this.unavailable(e); });
+    return kvs.get(this.member.keys.rolloutLock()) ?? null;
+  }
+
+  /** Takes the fleet's rollout lock for `id`, or says which rollout holds it (409, exit 4). */
+  private async lock(id: string): Promise<void> {
+    let holder: string | null;
+    try {
+      holder = await this.store.createLeased(this.member.keys.rolloutLock(), id);
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+    if (holder !== null) {
+      const running = await this.get(holder).catch(() => null);
+      const who = running === null ? '' : ` (driven by ${running.driver}, over ${running.steps.map((s) => s.unit).join(', ')})`;
+      throw new SupdError('SUPD_CONFLICT', `fleet rollout ${holder} is running${who}: one fleet rollout at a time`, {
+        hint: `supctl --fleet rollouts ${holder}`,
+      });
+    }
+  }
+
+  private async save(r: Stored): Promise<void> {
+    try {
+      await this.store.put(this.member.keys.rollout(r.id), JSON.stringify(r));
+    } catch (err) {
+      // The driver goes on (its steps run on their hosts); the record catches up on the next save.
+      this.log.warn({ err, rollout: r.id }, `fleet rollout ${r.id}: cannot save its progress to etcd`);
+    }
+  }
+
+  async start(req: FleetRolloutRequest): Promise<FleetRolloutView> {
+    if (req.units.length === 0) throw new SupdError('SUPD_BAD_REQUEST', 'a fleet rollout needs at least one HOST/UNIT');
+    for (const u of req.units) {
+      if (!/^[^/\s]+\/[^/\s]+$/.test(u)) throw new SupdError('SUPD_BAD_REQUEST', `fleet rollouts take HOST/UNIT names, got "${u}"`);
+    }
+    const id = `f${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    await this.lock(id);
+    const r: Stored = {
+      ...createRollout({ id, target: req.units.join(','), units: req.units, strategy: req.strategy, safe: true, trigger: 'api', now: Date.now() }),
+      driver: this.member.host,
+    };
+    return this.drive(r, req.wait);
+  }
+
+  private async drive(r: Stored, wait: boolean): Promise<FleetRolloutView> {
+    await this.save(r);
+    this.log.info({ rollout: r.id, units: r.steps.map((s) => s.unit) }, `fleet rollout ${r.id}: ${r.strategy} over ${r.steps.length} unit(s)`);
+    const done = this.run(r).finally(() => this.driving.delete(r.id));
+    this.driving.set(r.id, { r, done });
+    if (wait) await done;
+    return viewOf(r);
+  }
+
+  /** Runs batches until the machine says finished; each step is a one-unit rolling restart on its host. */
+  private async run(r: Stored): Promise<void> {
+    let actions = advance(r, Date.now());
+    await this.save(r);
+    while (actions.length > 0) {
+      const next: typeof actions = [];
+      for (const a of actions) {
+        if (a.kind === 'finished') continue;
+        const outcomes = await Promise.all(a.units.map(async (name) => ({ name, outcome: await this.step(name) })));
+        for (const { name, outcome } of outcomes) next.push(...observe(r, name, outcome, Date.now()));
+        await this.save(r);
+      }
+      actions = next.filter((x) => x.kind !== 'finished');
+    }
+    await this.save(r);
+    await this.store.deleteIf(this.member.keys.rolloutLock(), r.id).catch((err: unknown) => this.log.warn({ err }, `fleet rollout ${r.id}: cannot release the lock (its lease will)`));
+    this.log.info({ rollout: r.id, state: r.state, error: r.error }, `fleet rollout ${r.id}: ${r.state}`);
+  }
+
+  private async step(name: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const { host, unit } = split(name);
+    try {
+      const res = await this.member.forward(host, { method: 'POST', path: `/v1/units/${encodeURIComponent(unit)}/restart`, body: { rolling: 'one-by-one', wait: true } });
+      if (res.status < 300) return { ok: true };
+      let reason = `supd on ${host} answered ${res.status}`;
+      try {
+        const body = JSON.parse(res.body) as { error?: { message?: string } };
+        if (body.error?.message !== undefined) reason = body.error.message;
+      } catch {
+        // keep the status
+      }
+      return { ok: false, reason };
+    } catch (err) {
+      return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  private async read(id: string | null): Promise<Stored[]> {
+    const prefix = id === null ? this.member.keys.rollouts() : this.member.keys.rollout(id);
+    const kvs = await this.store.range(prefix, this.timeoutMs).catch((e: unknown) => { throw this.unavailable(e); });
+    const out: Stored[] = [];
+    for (const [key, v] of kvs) {
+      if (id !== null && key !== prefix) continue;
+      try {
+        out.push(JSON.parse(v) as Stored);
+      } catch {
+        this.log.warn({ key }, 'fleet rollout record is not JSON; skipped');
+      }
+    }
+    return out;
+  }
+
+  /** A rollout `running` in etcd whose id does not hold the lock lost its driver: interrupted. */
+  private shown(r: Stored, holder: string | null): FleetRolloutView {
+    const local = this.driving.get(r.id)?.r;
+    if (local !== undefined) return viewOf(local);
+    return viewOf(r, r.state === 'running' && holder !== r.id ? 'interrupted' : r.state);
+  }
+
+  async list(): Promise<FleetRolloutView[]> {
+    const [all, holder] = await Promise.all([this.read(null), this.lockHolder()]);
+    return all.sort((a, b) => b.created - a.created).map((r) => this.shown(r, holder));
+  }
+
+  async get(id: string): Promise<FleetRolloutView> {
+    const [found, holder] = await Promise.all([this.read(id), this.lockHolder()]);
+    const r = found[0];
+    if (r === undefined) throw new SupdError('SUPD_UNKNOWN_ROLLOUT', `no fleet rollout with id "${id}"`, { hint: 'supctl --fleet rollouts lists them' });
+    return this.shown(r, holder);
+  }
+
+  /** Goes on with an interrupted rollout from its first step not `ok`, driven from this host. */
+  async resume(id: string, wait: boolean): Promise<FleetRolloutView> {
+    const found = (await this.read(id))[0];
+    if (found === undefined) throw new SupdError('SUPD_UNKNOWN_ROLLOUT', `no fleet rollout with id "${id}"`);
+    if (found.state !== 'running' && found.state !== 'interrupted') {
+      throw new SupdError('SUPD_CONFLICT', `fleet rollout ${id} is ${found.state}: only an interrupted rollout can be resumed`);
+    }
+    await this.lock(id);
+    // The step its driver was in when it died is done again: its outcome was never recorded.
+    for (const s of found.steps) {
+      if (s.state === 'in-progress' || (s.state === 'error' && found.error === null)) {
+        s.state = 'pending';
+        s.reason = null;
+      }
+    }
+    const r: Stored = { ...found, state: 'running', finished: null, driver: this.member.host };
+    this.log.info({ rollout: id }, `fleet rollout ${id}: resumed on ${this.member.host}`);
+    return this.drive(r, wait);
+  }
+
+  /** Cancels: pending steps are not run; a step in progress finishes on its host. */
+  async cancel(id: string): Promise<FleetRolloutView> {
+    const mine = this.driving.get(id);
+    if (mine !== undefined) {
+      cancel(mine.r, Date.now());
+      await this.save(mine.r);
+      return viewOf(mine.r);
+    }
+    const current = await this.get(id);
+    if (current.state === 'running') {
+      // Driven by another live supd: it is the one to cancel it.
+      const res = await this.member.forward(current.driver, { method: 'POST', path: `/v1/fleet/rollouts/${encodeURIComponent(id)}/cancel` });
+      if (res.status >= 300) throw new SupdError('SUPD_OPERATION_FAILED', `cancel of ${id} on ${current.driver} failed: ${res.body.slice(0, 200)}`);
+      return (JSON.parse(res.body) as { rollout: FleetRolloutView }).rollout;
+    }
+    const found = (await this.read(id))[0];
+    if (found === undefined || current.state !== 'interrupted') return current;
+    for (const s of found.steps) {
+      if (s.state === 'in-progress') {
+        s.state = 'error';
+        s.reason = 'interrupted: its driver stopped during this step';
+      }
+    }
+    cancel(found, Date.now());
+    await this.save(found);
+    return viewOf(found);
+  }
+}

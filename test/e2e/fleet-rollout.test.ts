@@ -1,0 +1,80 @@
+// Fleet rollouts on a real, private 3-member etcd with three supd hosts: one at a time (a second
+// is refused naming the first), the driver SIGKILLed mid-rollout leaves it `interrupted`, another
+// host resumes it to the end; an etcd member lost mid-rollout changes nothing.
+import t from 'tap';
+import { assertBuilt, fixture, waitUntil } from './harness.js';
+import { ETCD, EtcdCluster } from './etcd-cluster.js';
+import { startFleet } from './fleet-hosts.js';
+
+assertBuilt();
+t.setTimeout(300_000);
+
+const unit = `command: ${fixture('sleeper.js')}\nready: {grace: 1s}\n`;
+
+interface View {
+  id: string;
+  state: string;
+  driver: string;
+  steps: { unit: string; state: string }[];
+}
+
+t.test('fleet rollouts', { skip: ETCD === null ? 'etcd is not installed (apt-get install etcd-server)' : false }, async (t) => {
+  const etcd = await new EtcdCluster(t).start();
+  const [h1, h2, h3] = await startFleet(t, etcd, { h1: {}, h2: { w1: unit, w2: unit }, h3: { w3: unit } });
+  if (h1 === undefined || h2 === undefined || h3 === undefined) throw new Error('three hosts');
+  await Promise.all([h2.supd.waitState('w1', 'ready'), h2.supd.waitState('w2', 'ready'), h3.supd.waitState('w3', 'ready')]);
+  const pid = async (h: typeof h1, u: string): Promise<number | null> => (await h.supd.status()).find((x) => x.name === u)?.pid ?? null;
+  const before = { w1: await pid(h2, 'w1'), w2: await pid(h2, 'w2'), w3: await pid(h3, 'w3') };
+
+  let id = '';
+  await t.test('SIGKILL of the driver: interrupted at its step, resumed from another host to the end', async (t) => {
+    const from = h2.supd.events.length;
+    const started = await h1.ctl('--json', '--fleet', 'restart', '--rolling', 'one-by-one', '--no-wait', 'h2/w1', 'h2/w2', 'h3/w3');
+    t.equal(started.code, 0, started.stderr);
+    id = (JSON.parse(started.stdout) as { rollout: View }).rollout.id;
+    // w2 going down means step 1 is ok and step 2 in progress.
+    await h2.supd.waitEvent((e) => e.type === 'transition' && e.unit === 'w2' && e.to === 'stopping', 'step 2 in progress', from);
+
+    const second = await h2.ctl('--fleet', 'restart', '--rolling', 'one-by-one', 'h3/w3');
+    t.equal(second.code, 4, 'a second fleet rollout is refused');
+    t.match(second.stderr, new RegExp(`fleet rollout ${id} is running`), 'naming the running one');
+
+    await h1.supd.crash();
+    const shown = await waitUntil(async () => {
+      const r = await h2.ctl('--json', '--fleet', 'rollouts', id);
+      const v = r.code === 0 ? (JSON.parse(r.stdout) as { rollout: View }).rollout : null;
+      return v?.state === 'interrupted' ? v : null;
+    }, 'the rollout shown interrupted once the driver\'s lease expired', 20_000);
+    t.equal(shown.driver, 'h1');
+    // The driver died during step 2 or 3 (how far it got depends on the machine's speed).
+    t.match(shown.steps.map((s) => s.state).join(' '), /^ok (in-progress pending|ok in-progress)$/, 'interrupted at its step, which names the unit');
+
+    const resumed = await h3.ctl('--json', '--fleet', 'rollouts', 'resume', id);
+    t.equal(resumed.code, 0, resumed.stderr);
+    const done = (JSON.parse(resumed.stdout) as { rollout: View }).rollout;
+    t.equal(done.state, 'ok');
+    t.equal(done.driver, 'h3');
+    t.same(done.steps.map((s) => [s.unit, s.state]), [['h2/w1', 'ok'], ['h2/w2', 'ok'], ['h3/w3', 'ok']]);
+    t.not(await pid(h3, 'w3'), before.w3, 'the step not reached before was done by the resume');
+    t.not(await pid(h2, 'w1'), before.w1);
+    const list = await h2.ctl('--fleet', 'rollouts');
+    t.match(list.stdout, new RegExp(`rollout ${id} ok`), 'every host shows it');
+  });
+
+  await t.test('an etcd member killed mid-rollout: the rollout finishes', async (t) => {
+    const from = h3.supd.events.length;
+    const started = await h2.ctl('--json', '--fleet', 'restart', '--rolling', 'one-by-one', '--no-wait', 'h3/w3', 'h2/w1');
+    t.equal(started.code, 0, started.stderr);
+    const second = (JSON.parse(started.stdout) as { rollout: View }).rollout.id;
+    await h3.supd.waitEvent((e) => e.type === 'transition' && e.unit === 'w3' && e.to === 'stopping', 'first step under way', from);
+    await etcd.kill(0);
+    const end = await waitUntil(async () => {
+      const r = await h3.ctl('--json', '--fleet', 'rollouts', second);
+      const v = r.code === 0 ? (JSON.parse(r.stdout) as { rollout: View }).rollout : null;
+      return v !== null && v.state !== 'running' ? v : null;
+    }, 'the rollout finished', 60_000);
+    t.equal(end.state, 'ok');
+    t.same(end.steps.map((s) => s.state), ['ok', 'ok']);
+  });
+  t.ok(id !== '');
+});
