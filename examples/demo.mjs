@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run demo [-- vdp|walb|broker]`: runs supd in the foreground on one example fleet, with a
+// `npm run demo [-- vdp|walb|broker|fleet]`: runs supd in the foreground on one example fleet, with a
 // throw-away state dir, and shows how to drive it with supctl. Ctrl-C stops supd (and its units).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -41,6 +41,11 @@ const FLEETS = {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fleet = process.argv[2] ?? 'vdp';
+if (fleet === 'fleet') {
+  // Several hosts: its own script (a private etcd and three supd).
+  await import('./fleet/demo.mjs');
+  await new Promise(() => {});
+}
 if (!(fleet in FLEETS)) {
   process.stderr.write(`demo: unknown fleet ${JSON.stringify(fleet)}; choose one of ${Object.keys(FLEETS).join(', ')}\n`);
   process.exit(2);
