@@ -18,8 +18,7 @@ export interface ActArgs {
 export async function act(action: Action, args: ActArgs, ctx: Context): Promise<number> {
   const client = ctx.client();
   if (ctx.fleet && action === 'restart' && args.rolling !== null) {
-    // One fleet rollout over every HOST/UNIT target, in the order given.
-    for (const target of args.targets) targetPath(target, true);
+    // One fleet rollout over every target (HOST/UNIT, or a group on every host), in the order given.
     const { rollout } = await client.postJson<{ rollout: FleetRolloutView }>('/v1/fleet/rollouts', { units: args.targets, strategy: args.rolling, wait: args.wait });
     ctx.out(ctx.json ? `${JSON.stringify({ rollout })}\n` : `fleet ${rolloutLine(rollout)} (driven by ${rollout.driver})\n`);
     return 0;

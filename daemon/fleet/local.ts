@@ -24,6 +24,7 @@ export function localUnits(rt: Runtime): LocalUnits {
         reason: u.reason,
         since: new Date(u.since).toISOString(),
         requires: (rt.fleet.specs.get(name)?.fleet?.requires ?? []).map((r) => r.name),
+        groups: rt.fleet.specs.get(name)?.groups ?? [],
       };
     },
     subscribe(onChange) {

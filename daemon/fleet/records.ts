@@ -27,6 +27,8 @@ export interface UnitRecord {
   since: string;
   /** The `HOST/UNIT` units this one requires: a stop of one of them stops this one first. */
   requires: string[];
+  /** Its groups: a fleet rollout over a group takes the group's units on every host. */
+  groups: string[];
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -42,6 +44,10 @@ export function parseHost(text: string): HostRecord | null {
   }
   if (!isObj(v) || typeof v['name'] !== 'string' || typeof v['api'] !== 'string') return null;
   return { name: v['name'], api: v['api'], version: String(v['version'] ?? '?'), started: String(v['started'] ?? '') };
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((r): r is string => typeof r === 'string') : [];
 }
 
 const STATES = new Set<string>(['inactive', 'waiting', 'starting', 'ready', 'draining', 'stopping', 'backoff', 'failed']);
@@ -63,11 +69,26 @@ export function parseUnit(text: string): UnitRecord | null {
     stale: v['stale'] === true,
     reason: typeof v['reason'] === 'string' ? v['reason'] : '',
     since: typeof v['since'] === 'string' ? v['since'] : '',
-    requires: Array.isArray(v['requires']) ? v['requires'].filter((r): r is string => typeof r === 'string') : [],
+    requires: strings(v['requires']),
+    groups: strings(v['groups']),
   };
 }
 
 /** The fleet as one range read of the prefix shows it; hosts and units sorted by name. */
+/** The `HOST/UNIT` names a fleet target stands for: itself when it is one; else, on every host, the
+ * units of that name or in that group, by host then unit. */
+export function expandTarget(keys: FleetKeys, kvs: ReadonlyMap<string, string>, target: string): string[] {
+  if (target.includes('/')) return [target];
+  const out: string[] = [];
+  for (const [key, value] of kvs) {
+    const k = keys.parse(key);
+    if (k?.kind !== 'unit') continue;
+    const rec = parseUnit(value);
+    if (rec !== null && (k.unit === target || rec.groups.includes(target))) out.push(`${k.host}/${k.unit}`);
+  }
+  return out.sort();
+}
+
 export function viewOf(keys: FleetKeys, kvs: ReadonlyMap<string, string>, self: string): FleetView {
   const hosts = new Map<string, HostRecord>();
   const alive = new Set<string>();

@@ -13,6 +13,7 @@ import type { FleetRolloutView, RolloutView } from '../control.js';
 import { advance, cancel, createRollout, observe, type Rollout, type Strategy } from '../core/rollout.js';
 import type { FleetMember } from './member.js';
 import type { FleetStore } from './store.js';
+import { expandTarget } from './records.js';
 
 interface Stored extends Rollout {
   driver: string;
@@ -81,17 +82,29 @@ export class FleetRollouts {
   }
 
   async start(req: FleetRolloutRequest): Promise<FleetRolloutView> {
-    if (req.units.length === 0) throw new SupdError('SUPD_BAD_REQUEST', 'a fleet rollout needs at least one HOST/UNIT');
-    for (const u of req.units) {
-      if (!/^[^/\s]+\/[^/\s]+$/.test(u)) throw new SupdError('SUPD_BAD_REQUEST', `fleet rollouts take HOST/UNIT names, got "${u}"`);
-    }
+    const units = await this.expand(req.units);
     const id = `f${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     await this.lock(id);
     const r: Stored = {
-      ...createRollout({ id, target: req.units.join(','), units: req.units, strategy: req.strategy, safe: true, trigger: 'api', now: Date.now() }),
+      ...createRollout({ id, target: req.units.join(','), units, strategy: req.strategy, safe: true, trigger: 'api', now: Date.now() }),
       driver: this.member.host,
     };
     return this.drive(r, req.wait);
+  }
+
+  /** `HOST/UNIT` names as given; a group (or unit) name: its units on every host (from etcd). */
+  private async expand(targets: string[]): Promise<string[]> {
+    if (targets.length === 0) throw new SupdError('SUPD_BAD_REQUEST', 'a fleet rollout needs at least one HOST/UNIT or group');
+    const kvs = targets.every((t) => t.includes('/')) ? new Map<string, string>()
+      : await this.store.range(this.member.keys.units(), this.timeoutMs).catch((e: unknown) => { throw this.unavailable(e); });
+    const out: string[] = [];
+    for (const t of targets) {
+      if (t.includes('/') && !/^[^/\s]+\/[^/\s]+$/.test(t)) throw new SupdError('SUPD_BAD_REQUEST', `fleet rollouts take HOST/UNIT names or groups, got "${t}"`);
+      const names = expandTarget(this.member.keys, kvs, t);
+      if (names.length === 0) throw new SupdError('SUPD_UNKNOWN_TARGET', `no unit or group named "${t}" on any host of the fleet`);
+      for (const n of names) if (!out.includes(n)) out.push(n);
+    }
+    return out;
   }
 
   private async drive(r: Stored, wait: boolean): Promise<FleetRolloutView> {

@@ -22,7 +22,7 @@ class Units implements LocalUnits {
     return () => this.listeners.delete(on);
   }
   set(name: string, state: UnitRecord['state'], pid: number | null = null): void {
-    this.recs.set(name, { state, ready: state === 'ready', pid, generation: 1, metadata: null, stale: false, reason: state, since: '2026-01-01T00:00:00.000Z', requires: [] });
+    this.recs.set(name, { state, ready: state === 'ready', pid, generation: 1, metadata: null, stale: false, reason: state, since: '2026-01-01T00:00:00.000Z', requires: [], groups: [] });
     for (const l of this.listeners) l(name);
   }
   remove(name: string): void {

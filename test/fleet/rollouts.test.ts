@@ -108,3 +108,22 @@ t.test('an interrupted rollout can be canceled from any host', async (t) => {
   t.same(c.steps.map((s) => s.state), ['error', 'canceled'], 'the step it was in is named as interrupted');
   t.match(c.steps[0]?.reason, /interrupted/);
 });
+
+t.test('a group names its units on every host; an unknown one is refused before anything runs', async (t) => {
+  const etcd = new FakeEtcd();
+  const rec = (groups: string[]): string => JSON.stringify({ state: 'ready', ready: true, groups });
+  etcd.put('/supd/units/h3/vdp2', rec(['web']), null);
+  etcd.put('/supd/units/h2/vdp1', rec(['web']), null);
+  etcd.put('/supd/units/h2/db', rec([]), null);
+  const calls: Call[] = [];
+  const a = await driver(etcd, 'h1', calls);
+  const r = await a.ro.start({ units: ['web'], strategy: 'one-by-one', wait: false });
+  t.same(r.steps.map((s) => s.unit), ['h2/vdp1', 'h3/vdp2']);
+  (await nextCall(calls, 1)).answer(200);
+  (await nextCall(calls, 2)).answer(200);
+  const b = await driver(etcd, 'h2', []);
+  await new Promise((res) => setTimeout(res, 10));
+  const none = await b.ro.start({ units: ['nope'], strategy: 'one-by-one', wait: false }).then(() => null, (e: unknown) => e);
+  t.match(none, { code: 'SUPD_UNKNOWN_TARGET', message: /no unit or group named "nope"/ });
+  t.notOk(etcd.kv.has('/supd/rollout/lock'), 'no lock taken for a refused target');
+});
