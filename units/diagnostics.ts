@@ -20,6 +20,8 @@ export const DiagnosticCodes = {
   groupName: 'SUPD_UNIT_GROUP_NAME',
   follows: 'SUPD_UNIT_FOLLOWS',
   read: 'SUPD_UNIT_READ',
+  /** A unit file, or the set of them, passes one of UNIT_FILE_LIMITS. */
+  limit: 'SUPD_UNIT_LIMIT',
 } as const;
 
 export type DiagnosticCode = (typeof DiagnosticCodes)[keyof typeof DiagnosticCodes];

@@ -1,9 +1,10 @@
 // The only I/O in units/: reads every *.yaml / *.yml in a units directory (not recursive) and runs
 // the pipeline: parse → validate each file → resolve → validate the set.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DiagnosticCodes, sortDiagnostics } from './diagnostics.js';
+import { UNIT_FILE_LIMITS, limitMessage, sizeMessage } from './limits.js';
 import { parseUnitFile } from './parse.js';
 import { fileUnitName, resolveUnits } from './resolve.js';
 import type { ValidFile } from './resolve.js';
@@ -31,10 +32,32 @@ export async function loadUnits(dir: string, opts: LoadOptions = {}): Promise<Lo
     return { units: [], diagnostics: [readError(`cannot read the units directory ${root}`, e)] };
   }
   const files = names.filter((n) => /\.ya?ml$/.test(n) && !n.startsWith('.')).sort();
-  const sources: UnitSource[] = [];
+  if (files.length > UNIT_FILE_LIMITS.units) {
+    const message = limitMessage('units', `${root} holds ${files.length.toLocaleString('en-US')} unit files`);
+    return { units: [], diagnostics: [{ severity: 'error', code: DiagnosticCodes.limit, message }] };
+  }
+  // Sizes first: a file past the limits is refused without being read.
   const failures: Diagnostic[] = [];
+  const sizes = await Promise.all(files.map((name) => stat(path.join(root, name)).then((s) => s.size, () => 0)));
+  let total = 0;
+  const readable = files.filter((name, i) => {
+    const file = path.join(root, name);
+    const size = sizes[i] ?? 0;
+    const pos = { file, line: 1, col: 1 };
+    if (size > UNIT_FILE_LIMITS.fileBytes) {
+      failures.push({ severity: 'error', code: DiagnosticCodes.limit, message: sizeMessage('fileBytes', 'the file holds', size), pos });
+      return false;
+    }
+    total += size;
+    if (total > UNIT_FILE_LIMITS.totalBytes) {
+      failures.push({ severity: 'error', code: DiagnosticCodes.limit, message: sizeMessage('totalBytes', 'unit files up to this one hold', total), pos });
+      return false;
+    }
+    return true;
+  });
+  const sources: UnitSource[] = [];
   await Promise.all(
-    files.map(async (name, i) => {
+    readable.map(async (name, i) => {
       const file = path.join(root, name);
       try {
         sources[i] = { file, text: await readFile(file, 'utf8') };
@@ -54,6 +77,7 @@ export function loadFromSources(sources: readonly UnitSource[], opts: LoadOption
   const diagnostics: Diagnostic[] = [];
   const valid: ValidFile[] = [];
   const brokenNames = new Set<string>();
+  let declared = 0;
   for (const { file, text } of sources) {
     const parsed = parseUnitFile(file, text);
     const found = validateFile(parsed);
@@ -61,6 +85,12 @@ export function loadFromSources(sources: readonly UnitSource[], opts: LoadOption
     if (found.some((d) => d.severity === 'error')) {
       for (const name of namesIn(file, parsed.value)) brokenNames.add(name);
       continue;
+    }
+    declared += namesIn(file, parsed.value).length;
+    if (declared > UNIT_FILE_LIMITS.units) {
+      const pos = parsed.positions.key(fileUnitName(file).kind === 'unit' ? [] : ['instances']);
+      diagnostics.push({ severity: 'error', code: DiagnosticCodes.limit, message: limitMessage('units', `unit files up to this one declare ${declared.toLocaleString('en-US')} units`), pos });
+      return { units: [], diagnostics: sortDiagnostics(diagnostics) };
     }
     // validateFile checked the normalised value against the schema.
     valid.push({ file, value: normalise(parsed.value) as RawUnitFile, positions: parsed.positions });

@@ -1,7 +1,9 @@
 // YAML text of one unit file → a plain value plus the 1-based position of every key and value,
 // so each later diagnostic can name file:line:col. Imports `yaml` only.
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, ScalarTag } from 'yaml';
+import { Composer, LineCounter, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
+import type { Document, DocumentOptions, ParseOptions, ScalarTag, SchemaOptions } from 'yaml';
+import { DiagnosticCodes } from './diagnostics.js';
+import { UNIT_FILE_LIMITS, boundedTokens, checkNodes, sizeMessage } from './limits.js';
 import type { Diagnostic, Position } from './types.js';
 
 export type PathSegment = string | number;
@@ -68,20 +70,35 @@ const leadingZeroIsString: ScalarTag = {
   resolve: (source: string) => source,
 };
 
+const composerOptions: ParseOptions & DocumentOptions & SchemaOptions = {
+  merge: true,
+  customTags: (tags) => [leadingZeroIsString, ...tags],
+};
+
+/** Parses within UNIT_FILE_LIMITS: a file past a limit gets one error naming the limit and where
+ * it was passed, and no value; nothing unbounded (deep recursion, alias expansion) runs first. */
 export function parseUnitFile(file: string, text: string): ParsedFile {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter,
-    merge: true,
-    prettyErrors: true,
-    customTags: (tags) => [leadingZeroIsString, ...tags],
-  });
   const table = new PositionTable(file);
   const diagnostics: Diagnostic[] = [];
   const at = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
+  const refuse = (pos: Position, message: string): ParsedFile => ({
+    file, value: null, positions: table, diagnostics: [{ severity: 'error', code: DiagnosticCodes.limit, message, pos }],
+  });
+  // Characters, not bytes: the cheap bound; loadUnits checks bytes before reading.
+  if (text.length > UNIT_FILE_LIMITS.fileBytes) {
+    return refuse({ file, line: 1, col: 1 }, sizeMessage('fileBytes', 'the file holds', Buffer.byteLength(text)));
+  }
+  const { tokens, breach } = boundedTokens(text, lineCounter.addNewLine);
+  if (breach !== null) return refuse(at(breach.offset), breach.message);
+  const docs = [...new Composer(composerOptions).compose(tokens, true, text.length)];
+  const doc = docs[0] as Document.Parsed;
+  if (docs.length > 1) {
+    diagnostics.push({ severity: 'error', code: DiagnosticCodes.yaml, message: 'YAML: a unit file holds one document; this one has several (---)', pos: at(docs[1]?.range[0] ?? 0) });
+  }
   for (const [severity, list] of [['error', doc.errors], ['warning', doc.warnings]] as const) {
     for (const e of list) {
       diagnostics.push({
@@ -92,7 +109,11 @@ export function parseUnitFile(file: string, text: string): ParsedFile {
       });
     }
   }
-  if (doc.errors.length > 0) return { file, value: null, positions: table, diagnostics };
+  if (doc.errors.length > 0 || diagnostics.length > 0 && diagnostics.some((d) => d.severity === 'error')) {
+    return { file, value: null, positions: table, diagnostics };
+  }
+  const tooMuch = checkNodes(doc);
+  if (tooMuch !== null) return refuse(at(tooMuch.offset), tooMuch.message);
   const source = (node: unknown): string | null => {
     const r = isScalar(node) ? node.range : undefined;
     if (!r) return null;
@@ -101,9 +122,10 @@ export function parseUnitFile(file: string, text: string): ParsedFile {
   };
   record(doc, doc.contents, [], { table, at, source }, true, new Set());
   try {
-    return { file, value: doc.toJS({ maxAliasCount: 1000 }) as unknown, positions: table, diagnostics };
+    return { file, value: doc.toJS({ maxAliasCount: -1 }) as unknown, positions: table, diagnostics };
   } catch (e) {
     // toJS throws on what parsing lets through (an alias to a missing anchor, a bad merge).
+    // Alias expansion was bounded by checkNodes, so yaml's own alias count check is not needed.
     const message = e instanceof Error ? e.message : String(e);
     diagnostics.push({ severity: 'error', code: 'SUPD_UNIT_YAML', message: `YAML: ${message}`, pos: table.value([]) });
     return { file, value: null, positions: table, diagnostics };
