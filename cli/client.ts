@@ -67,7 +67,7 @@ function isErrorCode(code: unknown): code is ErrorCode {
 
 const BY_STATUS: Record<number, ErrorCode> = {
   400: 'SUPD_BAD_REQUEST', 401: 'SUPD_UNAUTHORIZED', 403: 'SUPD_FORBIDDEN', 404: 'SUPD_UNKNOWN_TARGET',
-  409: 'SUPD_CONFLICT', 422: 'SUPD_INVALID_UNITS', 503: 'SUPD_SHUTTING_DOWN',
+  409: 'SUPD_CONFLICT', 413: 'SUPD_BODY_TOO_LARGE', 415: 'SUPD_UNSUPPORTED_MEDIA_TYPE', 422: 'SUPD_INVALID_UNITS', 503: 'SUPD_SHUTTING_DOWN',
 };
 
 /** A non-2xx answer as a SupdError: the body's code when supd sent one, else one from the status. */

@@ -19,6 +19,14 @@ export const ErrorCodes = {
   SUPD_NO_FLEET: { status: 400, exit: 2 },
   SUPD_USAGE: { status: 400, exit: 2 },
   SUPD_CONFIG: { status: 500, exit: 78 },
+  /** No such route (or method) in the API. */
+  SUPD_NOT_FOUND: { status: 404, exit: 2 },
+  /** A request body past the API's size limit. */
+  SUPD_BODY_TOO_LARGE: { status: 413, exit: 2 },
+  /** A body that is not JSON, or is compressed or in another charset. */
+  SUPD_UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: 2 },
+  /** A unit's health check while it is not ready (the 503 a load balancer reads). */
+  SUPD_UNIT_NOT_READY: { status: 503, exit: 1 },
 } as const satisfies Record<string, { status: number; exit: number }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

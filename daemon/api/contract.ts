@@ -77,7 +77,7 @@ export const ErrorBody = Type.Object({
     details: Type.Optional(Type.Unknown()),
   }),
 });
-/** Every non-2xx answer (except unit health's 503) has this body. */
+/** Every non-2xx answer has this body (unit health's 503 adds the health fields). */
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; hint?: string; details?: unknown };
 }
@@ -178,6 +178,9 @@ export type HealthzBody = Static<typeof HealthzBody>;
 /** `GET /v1/units/:name/health`: 200 with ready=true, or 503 with ready=false. */
 export const UnitHealthBody = Type.Object({ unit: Str, ready: Type.Boolean(), state: UnitStateSchema });
 export type UnitHealthBody = Static<typeof UnitHealthBody>;
+/** Unit health's 503 (not ready): the health fields, and the error every non-2xx answer has. */
+export const UnitNotReadyBody = Type.Object({ unit: Str, ready: Type.Boolean(), state: UnitStateSchema, error: ErrorBody.properties.error });
+export type UnitNotReadyBody = Static<typeof UnitNotReadyBody>;
 
 // ---- drift checks ---------------------------------------------------------------------------
 // The response schemas restate interfaces from control.ts; fast-json-stringify drops any field a

@@ -80,14 +80,25 @@ function firstValidationError(e: unknown): { context: string; first: AjvLikeErro
   };
 }
 
-/** Fastify's own client errors (bad JSON, wrong media type, body too large) keep their 4xx. */
-function frameworkClientError(e: unknown): { status: number; message: string } | null {
+/** The registered code for each status fastify's own errors carry; any other 4xx is a 400. */
+const FRAMEWORK_CODES: Record<number, ErrorCode> = {
+  404: 'SUPD_NOT_FOUND',
+  413: 'SUPD_BODY_TOO_LARGE',
+  415: 'SUPD_UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** Fastify's own client errors (bad JSON, wrong media type, body too large, bad URL) as a
+ * registered code whose status is the one answered. */
+export function frameworkClientError(e: unknown): SupdError | null {
   if (!isRecord(e) || typeof e['code'] !== 'string' || !e['code'].startsWith('FST_')) return null;
   const status = e['statusCode'];
   if (typeof status !== 'number' || status < 400 || status > 499) return null;
   const message = typeof e['message'] === 'string' ? e['message'] : 'bad request';
-  if (e['code'] === 'FST_ERR_CTP_INVALID_JSON_BODY') return { status: 400, message: `malformed JSON body: ${message}` };
-  return { status, message };
+  if (e['code'] === 'FST_ERR_CTP_INVALID_JSON_BODY') return new SupdError('SUPD_BAD_REQUEST', `malformed JSON body: ${message}`);
+  if (e['code'] === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new SupdError('SUPD_UNSUPPORTED_MEDIA_TYPE', `${message}; supd takes application/json bodies`);
+  }
+  return new SupdError(FRAMEWORK_CODES[status] ?? 'SUPD_BAD_REQUEST', message);
 }
 
 export function handleError(e: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -101,14 +112,13 @@ export function handleError(e: unknown, req: FastifyRequest, reply: FastifyReply
       .send(errorBody('SUPD_BAD_REQUEST', describeValidation(invalid.context, invalid.first)));
   }
   const client = frameworkClientError(e);
-  if (client !== null) return reply.code(client.status).send(errorBody('SUPD_BAD_REQUEST', client.message));
+  if (client !== null) return sendSupdError(reply, client);
   req.log.error({ err: e }, 'unexpected error while handling a request');
   return reply.code(500).send(errorBody('SUPD_INTERNAL', `internal error while handling ${req.method} ${req.url}; see supd's log`));
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((e: unknown, req, reply) => handleError(e, req, reply));
-  // No registry code for "no such route": SUPD_BAD_REQUEST with 404 keeps the body's code stable.
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send(errorBody('SUPD_BAD_REQUEST', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)));
+    reply.code(404).send(errorBody('SUPD_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`)));
 }

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Control, FleetControl } from '../control.js';
 import { SupdError } from '../errors.js';
 import { installAuth } from './auth.js';
+import { MAX_BODY_BYTES, installJsonBodies } from './body.js';
 import type { TokenRoles } from './auth.js';
 import { errorBody, installErrorHandling } from './error-handler.js';
 import { eventRoutes } from './routes/events.js';
@@ -30,6 +31,20 @@ export interface ServerOptions {
 }
 
 export const DEFAULT_KEEPALIVE_MS = 15_000;
+
+export interface RouteInfo {
+  method: string;
+  url: string;
+}
+
+const NO_BODY = { type: 'object', additionalProperties: false, properties: {} } as const;
+
+const ROUTES = new WeakMap<FastifyInstance, RouteInfo[]>();
+
+/** Every route the server answers (methods × urls), for tests that must cover them all. */
+export function routesOf(app: FastifyInstance): readonly RouteInfo[] {
+  return ROUTES.get(app) ?? [];
+}
 
 /** Balancers poll health every few seconds: one info line per request would drown supd's log. */
 class QuietRequestLog extends LogController {
@@ -63,15 +78,38 @@ export function buildServer(control: Control, opts: ServerOptions): FastifyInsta
   const app = fastify({
     ...(opts.logger === false ? {} : { loggerInstance: apiLogger(opts.logger) }),
     logController: new QuietRequestLog(),
-    bodyLimit: 64 * 1024,
+    bodyLimit: MAX_BODY_BYTES,
     routerOptions: { maxParamLength: 300 },
-    return503OnClosing: true,
+    // fastify's own 503 while closing has its own body shape: the onRequest hook below answers it.
+    return503OnClosing: false,
     frameworkErrors: (error, _req, reply) => {
       // The reply's generics are left open here; the plain FastifyReply is what is sent on.
       void (reply as unknown as FastifyReply).code(400).send(errorBody('SUPD_BAD_REQUEST', error.message));
     },
+    // HTTP that node cannot parse never reaches a route: answered here, in the same shape.
+    clientErrorHandler: (err, socket) => {
+      if (!socket.writable) return;
+      const body = JSON.stringify(errorBody('SUPD_BAD_REQUEST', `malformed HTTP request: ${err.message}`));
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
   }) as unknown as FastifyInstance; // typed by the pino Logger given; routes need only the base logger
 
+  const routes: RouteInfo[] = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    // A POST that declares no body takes none (or `{}`): a body it would ignore is refused, so a
+    // typo or a client speaking another version is told, not silently obeyed.
+    if (r.method === 'POST' && r.schema?.body === undefined) r.schema = { ...r.schema, body: NO_BODY };
+    for (const method of Array.isArray(r.method) ? r.method : [r.method]) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
+  let closing = false;
+  app.addHook('onRequest', async () => {
+    if (closing) throw new SupdError('SUPD_SHUTTING_DOWN', 'supd is shutting down');
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  installJsonBodies(app);
   const ajv = validators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajv.body : ajv.text).compile(schema));
   installErrorHandling(app);

@@ -45,14 +45,14 @@ t.test('a body of another media type is refused with the error shape', async (t)
   const { app } = server(t);
   const res = await app.inject({ method: 'POST', url: '/v1/units/web/start', payload: 'safe=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   t.equal(res.statusCode, 415);
-  t.equal(res.json().error.code, 'SUPD_BAD_REQUEST');
+  t.equal(res.json().error.code, 'SUPD_UNSUPPORTED_MEDIA_TYPE');
 });
 
 t.test('an unknown route, or an unknown action, is a JSON 404', async (t) => {
   const { app } = server(t);
   const res = await app.inject({ method: 'GET', url: '/v2/whatever' });
   t.equal(res.statusCode, 404);
-  t.same(res.json(), { error: { code: 'SUPD_BAD_REQUEST', message: 'no route GET /v2/whatever' } });
+  t.same(res.json(), { error: { code: 'SUPD_NOT_FOUND', message: 'no route GET /v2/whatever' } });
   t.equal((await app.inject({ method: 'POST', url: '/v1/units/web/explode', payload: {} })).statusCode, 404);
 });
 

@@ -142,7 +142,9 @@ t.test('unit health is 200 when ready and 503 otherwise, draining included', asy
   t.same(ready.json(), { unit: 'web_1', ready: true, state: 'ready' });
   const draining = await app.inject({ method: 'GET', url: '/v1/units/web_2/health' });
   t.equal(draining.statusCode, 503);
-  t.same(draining.json(), { unit: 'web_2', ready: false, state: 'draining' });
+  t.same(draining.json(), {
+    unit: 'web_2', ready: false, state: 'draining', error: { code: 'SUPD_UNIT_NOT_READY', message: 'web_2 is draining, not ready' },
+  });
   t.equal((await app.inject({ method: 'GET', url: '/v1/units/worker/health' })).statusCode, 503);
   t.equal((await app.inject({ method: 'GET', url: '/v1/units/ghost/health' })).statusCode, 404);
 });

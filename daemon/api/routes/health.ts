@@ -2,7 +2,7 @@
 // balancers and monitors poll them without a token.
 import type { FastifyInstance } from 'fastify';
 import { SupdError } from '../../errors.js';
-import { HealthzBody, UnitHealthBody, UnitNameParams } from '../contract.js';
+import { HealthzBody, UnitHealthBody, UnitNameParams, UnitNotReadyBody } from '../contract.js';
 import type { RouteDeps } from './deps.js';
 
 export function healthRoutes(app: FastifyInstance, { control, version }: RouteDeps): void {
@@ -14,13 +14,15 @@ export function healthRoutes(app: FastifyInstance, { control, version }: RouteDe
 
   app.get<{ Params: UnitNameParams }>(
     '/v1/units/:name/health',
-    { schema: { params: UnitNameParams, response: { 200: UnitHealthBody, 503: UnitHealthBody } }, config: { open: true } },
+    { schema: { params: UnitNameParams, response: { 200: UnitHealthBody, 503: UnitNotReadyBody } }, config: { open: true } },
     async (req, reply) => {
       const found = control.get(req.params.name);
       if (found === null) throw new SupdError('SUPD_UNKNOWN_TARGET', `no unit named "${req.params.name}"`);
       const ready = control.healthy(req.params.name);
       const body: UnitHealthBody = { unit: found.status.name, ready, state: found.status.state };
-      return reply.code(ready ? 200 : 503).send(body);
+      if (ready) return reply.code(200).send(body);
+      const notReady: UnitNotReadyBody = { ...body, error: { code: 'SUPD_UNIT_NOT_READY', message: `${body.unit} is ${body.state}, not ready` } };
+      return reply.code(503).send(notReady);
     },
   );
 }
