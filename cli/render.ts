@@ -43,7 +43,7 @@ export function formatExit(exit: UnitStatus['lastExit']): string {
 
 /** The state, with the flags that change what it means (`ready,stale`, `draining,lb-off`). */
 export function formatState(u: UnitStatus): string {
-  const flags = [u.stale ? 'stale' : '', u.lbDisabled ? 'lb-off' : '', u.forced ? 'forced' : ''].filter((f) => f !== '');
+  const flags = [u.stale ? 'stale' : '', u.lbDisabled ? 'lb-off' : '', u.forced ? 'forced' : '', u.logError !== null ? 'log-lost' : ''].filter((f) => f !== '');
   return [u.state, ...flags].join(',');
 }
 
@@ -60,7 +60,7 @@ export const STATUS_HEADERS = ['UNIT', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'CP
 export function statusTable(units: readonly UnitStatus[]): string {
   return table(STATUS_HEADERS, units.map((u) => [
     u.name, formatState(u), u.pid === null ? '-' : String(u.pid), formatDuration(u.uptime), String(u.restarts),
-    formatCpu(u.cpu), formatBytes(u.memory), formatExit(u.lastExit), u.reason,
+    formatCpu(u.cpu), formatBytes(u.memory), formatExit(u.lastExit), u.logError === null ? u.reason : `${u.reason}; log: ${u.logError}`,
   ]));
 }
 

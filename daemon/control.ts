@@ -48,6 +48,9 @@ export interface UnitStatus {
   forced: boolean;
   /** The rollout step this unit is in, if any. */
   rollout: { id: string; step: RolloutStepState } | null;
+  /** Why the unit's output is not being written to its log right now (disk full…), with the
+   * bytes lost so far; null while capture works. */
+  logError: string | null;
 }
 
 export type RolloutStepState = 'pending' | 'in-progress' | 'ok' | 'error' | 'canceled';

@@ -6,6 +6,11 @@ import type { Check, Requirement } from '../units/types.js';
 export type { SpawnRequest } from './edges/spawn.js';
 import type { SpawnRequest } from './edges/spawn.js';
 
+/** Structured detail an edge attaches to a warning, so that it can be counted. */
+export type WarningDetail =
+  | { kind: 'log' }
+  | { kind: 'leftovers'; pids: number[] };
+
 export interface EdgeHooks {
   onSpawned(unit: string, gen: number, pid: number): void;
   onSpawnFailed(unit: string, gen: number, message: string): void;
@@ -37,6 +42,9 @@ export interface Edges {
     follow(unit: string, onData: (chunk: Buffer) => void): { close(): void };
     watchFor(unit: string, re: RegExp, onMatch: () => void): { cancel(): void };
     closeAll(): Promise<void>;
+    /** Bytes lost to write errors so far, and why the log is not being written now (or null). */
+    counters(unit: string): { written: number; dropped: number };
+    failure(unit: string): string | null;
   };
   probes: {
     check(check: Check, timeoutMs: number): Promise<CheckResult>;
@@ -46,6 +54,7 @@ export interface Edges {
     runCommand(argv: string[], opts: { timeoutMs: number; env: Record<string, string>; cwd: string | null }): Promise<CommandOutcome>;
     postHttp(url: string, timeoutMs: number): Promise<CheckResult>;
   };
+  /** Rejects when the count cannot be read: never taken as zero. */
   net: { establishedCount(ports: number[]): Promise<number> };
   /** A synchronous batch read, done when someone asks for status (no timer). */
   stats: { sampleNow(pids: number[]): Map<number, { cpu: number; memory: number }> };

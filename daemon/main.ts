@@ -20,6 +20,7 @@ import { createNotifier } from './edges/notify.js';
 import { createMetrics } from './metrics.js';
 import { recover } from './recovery.js';
 import { openJournal } from './edges/journal.js';
+import { Warnings } from './warnings.js';
 import type { UnitGraph } from '../units/graph.js';
 import { FleetMember } from './fleet/member.js';
 import { bridgeRemote, localUnits } from './fleet/local.js';
@@ -78,7 +79,8 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
   const journal = openJournal(config.stateDir, recovered.goals, (err) => log.error({ err }, `cannot write ${config.stateDir}/units.journal: a crash of supd could leave units running`));
 
   let runtime: Runtime | null = null;
-  const metrics = createMetrics(() => runtime);
+  const warnings = new Warnings(log);
+  const metrics = createMetrics(() => runtime, { counts: warnings, lostBytes: (unit) => runtime?.edges.logs.counters(unit).dropped ?? 0 });
 
   runtime = new Runtime({
     specs: first.units,
@@ -93,7 +95,12 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
       return r;
     },
     resolveTarget: (t) => graph.resolveTarget(t),
-    edges: (hooks) => realEdges(hooks, { logDir: config.logDir, maxSize: config.logs.maxSize, keep: config.logs.keep }),
+    edges: (hooks) => realEdges(hooks, {
+      logDir: config.logDir, maxSize: config.logs.maxSize, keep: config.logs.keep,
+      onWarning: (unit, message, detail) => warnings.edge(unit, message, detail),
+      onCoreException: (err) => warnings.coreException(err, 'a timer'),
+    }),
+    onCoreException: (err, event) => warnings.coreException(err, event),
     log,
     baseEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('NOTIFY_SOCKET') && !e[0].startsWith('WATCHDOG_'))),
     portWaitMs: config.portWait,

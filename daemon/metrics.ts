@@ -4,10 +4,18 @@
 // started, on the first scrape, so a supd nobody scrapes pays neither its memory nor its timers.
 import type { Registry } from 'prom-client';
 import { UNIT_STATES, type RolloutState, type UnitStatus, type RolloutView } from './control.js';
+import type { WarningCounts } from './warnings.js';
 
 export interface MetricsSource {
   list(): UnitStatus[];
   rollouts(): RolloutView[];
+}
+
+/** What went wrong without a state change: counted so that a scrape shows it (daemon/warnings.ts). */
+export interface TroubleSource {
+  counts: WarningCounts;
+  /** Bytes of the unit's output lost to log write errors since supd started. */
+  lostBytes(unit: string): number;
 }
 
 const ROLLOUT_STATES: readonly RolloutState[] = ['running', 'ok', 'error', 'canceled', 'interrupted'];
@@ -16,13 +24,13 @@ const ROLLOUT_STATES: readonly RolloutState[] = ['running', 'ok', 'error', 'canc
 // 10 ms default alone costs an idle supd ~0.6 % of a core; 100 ms still sees every stall that long.
 const EVENT_LOOP_RESOLUTION_MS = 100;
 
-export function createMetrics(source: () => MetricsSource | null): { render(): Promise<string> } {
+export function createMetrics(source: () => MetricsSource | null, troubles: TroubleSource | null = null): { render(): Promise<string> } {
   let registry: Promise<Registry> | null = null;
   // One status view per scrape, read by every per-unit gauge (a list() builds every unit's status).
   let units: UnitStatus[] = [];
   return {
     render: async () => {
-      registry ??= createRegistry(source, () => units);
+      registry ??= createRegistry(source, () => units, troubles);
       const reg = await registry;
       units = source()?.list() ?? [];
       return reg.metrics();
@@ -30,8 +38,8 @@ export function createMetrics(source: () => MetricsSource | null): { render(): P
   };
 }
 
-async function createRegistry(source: () => MetricsSource | null, units: () => UnitStatus[]): Promise<Registry> {
-  const { Gauge, Registry, collectDefaultMetrics } = await import('prom-client');
+async function createRegistry(source: () => MetricsSource | null, units: () => UnitStatus[], troubles: TroubleSource | null): Promise<Registry> {
+  const { Counter, Gauge, Registry, collectDefaultMetrics } = await import('prom-client');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'supd_', eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
   // prom-client names three gauges *_total (nodejs_active_{handles,requests,resources}_total),
@@ -69,6 +77,36 @@ async function createRegistry(source: () => MetricsSource | null, units: () => U
   perUnit('supd_unit_cpu_ratio', 'CPU used by the unit\'s main process, in cores (last sample)', (u) => (u.cpu === null ? null : u.cpu / 100));
   perUnit('supd_unit_memory_bytes', 'Resident memory of the unit\'s main process (last sample)', (u) => u.memory);
   perUnit('supd_unit_uptime_seconds', 'Seconds since the unit\'s current process was spawned', (u) => (u.uptime === null ? null : u.uptime / 1000));
+  perUnit('supd_unit_log_failing', 'Whether the unit\'s output is not being written to its log right now (1) or is (0)', (u) => (u.logError === null ? 0 : 1));
+  if (troubles !== null) {
+    const { counts } = troubles;
+    /** A counter whose value is kept elsewhere: set from it at each scrape. */
+    const mirrored = (name: string, help: string, labelNames: string[], fill: (set: (labels: Record<string, string>, v: number) => void) => void): void => {
+      new Counter({
+        name, help, labelNames, registers: [registry],
+        collect() {
+          this.reset();
+          fill((labels, v) => {
+            if (v > 0) this.inc(labels, v);
+          });
+        },
+      });
+    };
+    mirrored('supd_unit_log_lost_bytes_total', 'Bytes of the unit\'s output lost because its log could not be written (disk full…)', ['unit'],
+      (set) => {
+        for (const u of units()) set({ unit: u.name }, troubles.lostBytes(u.name));
+      });
+    mirrored('supd_unit_leftover_processes_total', 'Processes of the unit still alive after their tree was sent SIGKILL', ['unit'],
+      (set) => {
+        for (const [unit, n] of counts.leftovers) set({ unit }, n);
+      });
+    mirrored('supd_warnings_total', 'Warnings logged about each unit (or supd itself) that changed no state', ['unit'],
+      (set) => {
+        for (const [unit, n] of counts.warnings) set({ unit }, n);
+      });
+    mirrored('supd_core_exceptions_total', 'Exceptions thrown while supd\'s core handled an event (logged; supd carried on)', [],
+      (set) => set({}, counts.coreExceptions));
+  }
   new Gauge({
     name: 'supd_rollouts', help: 'Rollouts kept by supd, by state', labelNames: ['state'], registers: [registry],
     collect() {

@@ -31,6 +31,9 @@ export interface RuntimeOptions {
   /** Records spawns, exits and hand-set goals for recovery after a crash of supd. */
   journal?: Journal | null;
   metrics?: () => Promise<string>;
+  /** An exception thrown by the core while handling an event: supd logs and counts it and goes
+   * on with the next event (one bad event must not stop supervision of every unit). */
+  onCoreException?: (err: unknown, event: string) => void;
 }
 
 type Pending = { resolve: (r: { ok: boolean; failures: { unit: string; reason: string }[]; forced: string[] }) => void };
@@ -93,7 +96,14 @@ export class Runtime implements Control {
     this.busy = true;
     try {
       for (let i = 0; i < this.queue.length; i++) {
-        const effects = dispatch(this.fleet, this.queue[i] as FleetEvent);
+        const ev = this.queue[i] as FleetEvent;
+        let effects: FleetEffect[];
+        try {
+          effects = dispatch(this.fleet, ev);
+        } catch (err) {
+          this.coreException(err, ev);
+          continue;
+        }
         // Signals first: with hundreds of units stopping at once, processes start exiting while
         // the transitions are still being logged and published.
         for (const e of effects) if (e.kind === 'signal') this.run(e);
@@ -104,6 +114,12 @@ export class Runtime implements Control {
       this.busy = false;
     }
     this.edges.clock.wakeAt(this.fleet.timers.nextDue());
+  }
+
+  private coreException(err: unknown, ev: FleetEvent): void {
+    const what = ev.type === 'unit' ? `${ev.unit}: ${ev.event.type}` : ev.type;
+    if (this.opts.onCoreException !== undefined) this.opts.onCoreException(err, what);
+    else this.log.error({ err, event: what }, `internal error while handling ${what}`);
   }
 
   private unitEvent(name: string, event: UnitEvent): void {
@@ -176,7 +192,8 @@ export class Runtime implements Control {
       case 'countConnections':
         void edges.net.establishedCount(e.ports).then(
           (count) => this.unitEvent(e.unit, { type: 'connections', gen: e.gen, count }),
-          () => this.unitEvent(e.unit, { type: 'connections', gen: e.gen, count: 0 }));
+          // Unreadable is not zero: the drain keeps waiting (to its timeout) and says why.
+          (err: unknown) => this.unitEvent(e.unit, { type: 'connections', gen: e.gen, count: null, error: err instanceof Error ? err.message : String(err) }));
         return;
       case 'transition': {
         if (e.from !== e.to) this.log.info({ unit: e.unit, from: e.from, to: e.to, reason: e.reason, pid: e.pid }, `${e.unit}: ${e.from} → ${e.to}: ${e.reason}`);
@@ -288,7 +305,8 @@ export class Runtime implements Control {
     const spec = this.fleet.specs.get(name);
     if (u === undefined || spec === undefined) return null;
     const pid = pidOf(u.s);
-    return toStatus(u, spec, this.now(), pid === null ? undefined : this.freshSamples().get(pid), this.rollouts_.stepOf(name), isStale(this.fleet, name));
+    const log = { failure: this.edges.logs.failure(name), dropped: this.edges.logs.counters(name).dropped };
+    return toStatus(u, spec, this.now(), pid === null ? undefined : this.freshSamples().get(pid), this.rollouts_.stepOf(name), isStale(this.fleet, name), log);
   }
 
   get(name: string): { status: UnitStatus; spec: UnitSpec } | null {

@@ -10,6 +10,7 @@ export interface Sample {
 
 export function toStatus(
   u: Unit, spec: UnitSpec, now: number, sample: Sample | undefined, rollout: { id: string; step: RolloutStepState } | null, stale: boolean,
+  log: { failure: string | null; dropped: number } = { failure: null, dropped: 0 },
 ): UnitStatus {
   const pid = pidOf(u.s);
   return {
@@ -30,5 +31,6 @@ export function toStatus(
     lbDisabled: u.lbDisabled,
     forced: u.forced,
     rollout,
+    logError: log.failure === null ? null : `${log.failure} (${log.dropped} bytes lost so far)`,
   };
 }

@@ -113,6 +113,7 @@ export const UnitStatusSchema = Type.Object({
   lbDisabled: Type.Boolean(),
   forced: Type.Boolean(),
   rollout: nullableObject(Type.Object({ id: Str, step: RolloutStepStateSchema })),
+  logError: nullable<string>('string'),
 });
 
 export const UnitsBody = Type.Object({ units: Type.Array(UnitStatusSchema) });

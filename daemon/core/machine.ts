@@ -315,7 +315,9 @@ export function onEvent(unit: Unit, spec: UnitSpec, ev: UnitEvent, now: number):
       if (s.state === 'draining' && s.step === 'connections') {
         if (ev.count === 0) drainFinished(st, false, 'drained: no connections left');
         else {
-          u.s = { ...s, connections: ev.count };
+          // An unreadable count keeps the drain waiting, to its timeout if need be.
+          const { countError: _old, ...rest } = s;
+          u.s = ev.count === null ? { ...rest, connections: null, countError: ev.error ?? 'unknown error' } : { ...rest, connections: ev.count };
           st.timer('drain-poll', now + 200);
         }
       }
@@ -408,7 +410,10 @@ function onTimer(st: Step, kind: TimerKind): void {
       if (s.state === 'backoff') st.wantStart = true;
       return;
     case 'drain':
-      if (s.state === 'draining') drainFinished(st, true, `drain timeout ${fmtMs(spec.safeStop?.timeout ?? 0)}: forced`);
+      if (s.state === 'draining') {
+        const why = s.countError === undefined ? '' : ` (connections could not be counted: ${s.countError})`;
+        drainFinished(st, true, `drain timeout ${fmtMs(spec.safeStop?.timeout ?? 0)}: forced${why}`);
+      }
       return;
     case 'metadata':
       // The fleet handles the master's settled metadata change; the unit itself does nothing.

@@ -8,7 +8,8 @@ export type UnitState =
   | { state: 'waiting'; missing: string[] }
   | { state: 'starting'; pid: number | null }
   | { state: 'ready'; pid: number }
-  | { state: 'draining'; pid: number; then: Then; step: DrainStep; connections: number | null }
+  /** `connections` null: not counted yet, or (with `countError`) the count could not be read. */
+  | { state: 'draining'; pid: number; then: Then; step: DrainStep; connections: number | null; countError?: string }
   | { state: 'stopping'; pid: number | null; then: Then }
   | { state: 'backoff'; attempt: number; until: number }
   | { state: 'failed'; reason: string };
@@ -134,7 +135,8 @@ export type UnitEvent =
   | { type: 'logMatched'; gen: number }
   | { type: 'remoteResult'; gen: number; raw: string; ok: boolean; message: string }
   | { type: 'commandDone'; gen: number; purpose: CommandPurpose; ok: boolean; message: string }
-  | { type: 'connections'; gen: number; count: number }
+  /** count null: the connections could not be counted (`error` says why); never taken as zero. */
+  | { type: 'connections'; gen: number; count: number | null; error?: string }
   | { type: 'timer'; kind: TimerKind };
 
 export type Effect =

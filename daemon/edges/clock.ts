@@ -16,6 +16,8 @@ export interface ClockOptions {
   ref?: boolean;
   /** Injected time and timers, for tests. */
   timers?: ClockTimers;
+  /** An exception thrown by `onWake` (the core): reported here, and the clock keeps ticking. */
+  onError?: (err: unknown) => void;
 }
 
 export interface ClockTimers {
@@ -61,8 +63,12 @@ export function createClock(onWake: (now: number) => void, opts: ClockOptions = 
     try {
       // Never earlier than the deadline, so the core finds its timer due.
       onWake(Math.max(t, due));
-    } catch {
-      // the core's errors are its own; the clock must keep ticking
+    } catch (err) {
+      // Reported, never swallowed; the clock must keep ticking all the same.
+      if (opts.onError !== undefined) opts.onError(err);
+      else queueMicrotask(() => {
+        throw err;
+      });
     }
   }
 

@@ -44,6 +44,8 @@ export interface LogStore {
   closeAll(): Promise<void>;
   /** Bytes written, and bytes lost to write errors, since supd started. */
   counters(unit: string): { written: number; dropped: number };
+  /** Why the unit's log is not being written right now (disk full…), or null when it is. */
+  failure(unit: string): string | null;
   file(unit: string): string;
 }
 
@@ -85,6 +87,7 @@ export function createLogStore(opts: LogStoreOptions): LogStore {
       const log = units.get(unit);
       return { written: log?.written ?? 0, dropped: log?.dropped ?? 0 };
     },
+    failure: (unit) => units.get(unit)?.failure ?? null,
     file: (unit) => fileOf(opts.logDir, unit),
   };
 }

@@ -30,8 +30,9 @@ export interface SpawnHooks {
   onSpawned(unit: string, gen: number, pid: number): void;
   onSpawnFailed(unit: string, gen: number, message: string): void;
   onExited(unit: string, gen: number, pid: number, code: number | null, signal: string | null): void;
-  /** Something worth logging that changes no state (a leftover that outlived SIGKILL). */
-  onWarning?(unit: string, message: string): void;
+  /** Something worth logging that changes no state (a leftover that outlived SIGKILL); `pids`
+   * lists the leftovers, so they can be counted. */
+  onWarning?(unit: string, message: string, leftovers?: number[]): void;
 }
 
 export interface Spawner {
@@ -72,9 +73,9 @@ export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOpt
       warn(unit, `${what} hook threw: ${(e as Error).message}`);
     }
   };
-  const warn = (unit: string, message: string): void => {
+  const warn = (unit: string, message: string, leftovers?: number[]): void => {
     try {
-      hooks.onWarning?.(unit, message);
+      hooks.onWarning?.(unit, message, leftovers);
     } catch {
       // nothing sensible left to do
     }
@@ -126,7 +127,7 @@ export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOpt
       signalGroup(pid, 'SIGKILL');
       killTree(pid, leftoverTimeoutMs).then(
         (left) => {
-          if (left.length > 0) warn(req.unit, `processes ${left.join(', ')} survived SIGKILL after ${pid} exited`);
+          if (left.length > 0) warn(req.unit, `processes ${left.join(', ')} survived SIGKILL after ${pid} exited`, left);
           report();
         },
         (e: unknown) => {
@@ -152,7 +153,7 @@ export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOpt
     signal: (pid, signal) => signalGroup(pid, signal),
     async killTree(pid) {
       const left = await killTree(pid);
-      if (left.length > 0) warn(live.get(pid) ?? String(pid), `processes ${left.join(', ')} survived SIGKILL`);
+      if (left.length > 0) warn(live.get(pid) ?? String(pid), `processes ${left.join(', ')} survived SIGKILL`, left);
     },
     running: () => [...live.keys()],
   };

@@ -21,7 +21,8 @@ export class UnitLog {
   private queued = 0;
   private running = false;
   private paused = false;
-  private failing = false;
+  /** Why the file is not being written, while it is not (a failed open or write). */
+  failure: string | null = null;
   private readonly hwm: number;
   private readonly sources = new Map<Readable, () => void>();
   private readonly followers = new Set<(chunk: Buffer) => void>();
@@ -194,14 +195,13 @@ export class UnitLog {
       void closeFd(fd);
       this.written += bytes - remaining;
       this.lose(remaining);
-      if (!this.failing) this.report(this.unit, `log capture: cannot write ${this.path}: ${(e as Error).message}`);
-      this.failing = true;
+      this.fail(`cannot write ${this.path}: ${(e as Error).message}`);
       return false;
     }
     this.size += bytes;
     this.written += bytes;
-    if (this.failing) {
-      this.failing = false;
+    if (this.failure !== null) {
+      this.failure = null;
       this.report(this.unit, `log capture: writing ${this.path} again; ${this.dropped} bytes lost so far`);
     }
     if (this.followers.size > 0) {
@@ -222,6 +222,12 @@ export class UnitLog {
     this.dropped += bytes;
   }
 
+  /** Reported once per outage: the recovery line says how many bytes were lost meanwhile. */
+  private fail(why: string): void {
+    if (this.failure === null) this.report(this.unit, `log capture: ${why}; output is being lost until it can be written again`);
+    this.failure = why;
+  }
+
   private async openFile(): Promise<boolean> {
     try {
       let fd: number;
@@ -236,8 +242,7 @@ export class UnitLog {
       this.size = await fileSize(fd);
       return true;
     } catch (e) {
-      if (!this.failing) this.report(this.unit, `log capture: cannot open ${this.path}: ${(e as Error).message}`);
-      this.failing = true;
+      this.fail(`cannot open ${this.path}: ${(e as Error).message}`);
       return false;
     }
   }

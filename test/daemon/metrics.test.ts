@@ -21,3 +21,20 @@ t.test('no runtime yet: the unit metrics are empty, not an error', async (t) => 
   t.notMatch(text, /^supd_unit_state\{/m);
   t.match(text, /^# HELP supd_unit_state /m);
 });
+
+t.test('what went wrong without a state change is counted: lost log bytes, leftovers, warnings, core exceptions', async (t) => {
+  const units = [unitStatus('web_1', { logError: 'cannot write /var/log/supd/web_1.log: ENOSPC (4096 bytes lost so far)' }), unitStatus('db')];
+  const counts = { leftovers: new Map([['db', 2]]), warnings: new Map([['web_1', 1], ['db', 1]]), coreExceptions: 0 };
+  const metrics = createMetrics(() => ({ list: () => units, rollouts: () => [] }), { counts, lostBytes: (u) => (u === 'web_1' ? 4096 : 0) });
+  let text = await metrics.render();
+  t.match(text, /^supd_unit_log_lost_bytes_total\{unit="web_1"\} 4096$/m);
+  t.notMatch(text, /^supd_unit_log_lost_bytes_total\{unit="db"\}/m);
+  t.match(text, /^supd_unit_log_failing\{unit="web_1"\} 1$/m);
+  t.match(text, /^supd_unit_log_failing\{unit="db"\} 0$/m);
+  t.match(text, /^supd_unit_leftover_processes_total\{unit="db"\} 2$/m);
+  t.match(text, /^supd_warnings_total\{unit="web_1"\} 1$/m);
+  t.match(text, /^supd_core_exceptions_total 0$/m);
+  counts.coreExceptions = 3;
+  text = await metrics.render();
+  t.match(text, /^supd_core_exceptions_total 3$/m, 'read again at each scrape');
+});

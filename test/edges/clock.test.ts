@@ -84,18 +84,20 @@ t.test('a due beyond what setTimeout can hold is reached in steps', async (t) =>
   t.same(wakes, [due]);
 });
 
-t.test('a throwing callback does not stop later wakes', async (t) => {
+t.test('a throwing callback does not stop later wakes, and each exception is reported', async (t) => {
   const timers = manualTimers();
   let calls = 0;
+  const errors: unknown[] = [];
   const clock = createClock(() => {
     calls++;
     throw new Error('core bug');
-  }, { timers });
+  }, { timers, onError: (e) => errors.push(e) });
   clock.wakeAt(clock.now() + 10);
   timers.advance(10);
   clock.wakeAt(clock.now() + 10);
   timers.advance(10);
   t.equal(calls, 2);
+  t.match(errors, [{ message: 'core bug' }, { message: 'core bug' }]);
 });
 
 t.test('the real clock wakes with real timers', async (t) => {
@@ -107,4 +109,20 @@ t.test('the real clock wakes with real timers', async (t) => {
   const due = clock.now() + 5;
   t.ok((await woke) >= due - 1);
   clock.stop();
+});
+
+t.test('an exception thrown by the core on a wake-up is reported, and the clock keeps waking', async (t) => {
+  const errors: unknown[] = [];
+  let wakes = 0;
+  const clock = createClock(() => {
+    wakes++;
+    if (wakes === 1) throw new Error('core broke');
+  }, { onError: (e) => errors.push(e) });
+  t.teardown(() => clock.stop());
+  clock.wakeAt(Date.now());
+  await new Promise((r) => setTimeout(r, 30));
+  clock.wakeAt(Date.now());
+  await new Promise((r) => setTimeout(r, 30));
+  t.equal(wakes, 2, 'woken again after the exception');
+  t.match(errors, [{ message: 'core broke' }]);
 });

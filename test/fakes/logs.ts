@@ -86,6 +86,7 @@ export function createFakeLogStore(): FakeLogStore {
       return Promise.resolve();
     },
     counters: (unit) => ({ written: Buffer.byteLength(content.get(unit) ?? ''), dropped: 0 }),
+    failure: () => null,
     file: (unit) => `/fake/logs/${unit}.log`,
   };
   return fake;
