@@ -234,9 +234,26 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, opts
   return resolve(config.getProperties(), cwd, configFile);
 }
 
+/** Loopback only: 127.0.0.0/8, ::1 (also as ::ffff:127.x) and the name localhost. Any other
+ * name might resolve anywhere, so it counts as not loopback. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = /^(?:::ffff:)?(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.exec(h);
+  return v4 !== null && v4[1] === '127';
+}
+
 function resolve(raw: RawConfig, cwd: string, configFile: string | null): SupdConfig {
   const abs = (p: string): string => path.resolve(cwd, p);
   const stateDir = abs(raw.stateDir);
+  const listen = raw.api.listen === '' ? null : parseHostPort(raw.api.listen);
+  // Secure by default: without tokens, the TCP API is reachable only from this host.
+  if (listen !== null && raw.api.tokensFile === '' && !isLoopback(listen.host)) {
+    throw new ConfigError(
+      `config: api.listen: ${raw.api.listen} is not a loopback address and api.tokensFile is not set, so anyone who can reach it ` +
+        'could start and stop units; set api.tokensFile (bearer tokens with roles) or listen on 127.0.0.1',
+    );
+  }
   return {
     configFile,
     unitsDir: abs(raw.unitsDir),
@@ -244,7 +261,7 @@ function resolve(raw: RawConfig, cwd: string, configFile: string | null): SupdCo
     logDir: raw.logDir === '' ? path.join(stateDir, 'logs') : abs(raw.logDir),
     api: {
       socket: raw.api.socket === '' ? path.join(stateDir, 'supd.sock') : abs(raw.api.socket),
-      listen: raw.api.listen === '' ? null : parseHostPort(raw.api.listen),
+      listen,
       tokensFile: raw.api.tokensFile === '' ? null : abs(raw.api.tokensFile),
     },
     log: { level: raw.log.level },

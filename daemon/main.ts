@@ -13,7 +13,8 @@ import { isSupdError } from './errors.js';
 import { Runtime } from './runtime.js';
 import { loadWithTopology } from './topology.js';
 import { realEdges } from './edges/index.js';
-import { buildServer } from './api/server.js';
+import { buildServer, type AuditEntry } from './api/server.js';
+import { unixPeerUid } from './edges/peercred.js';
 import { formatDiagnostic } from '../units/validate.js';
 import { watchGlobs } from './edges/watch.js';
 import { createNotifier } from './edges/notify.js';
@@ -117,11 +118,14 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
   const member = config.fleet === null ? null : await joinFleet(config.fleet, rt, version, log);
 
   // The API: unix socket (its file mode is its guard), then TCP with tokens.
-  const local = buildServer(rt, { auth: null, logger: false, version, fleet: member });
+  const audit = (entry: AuditEntry): void => {
+    log.info({ audit: entry }, `audit: ${entry.route}${entry.target === null ? '' : ` ${entry.target}`} by ${entry.tokenId ?? `uid ${entry.peerUid ?? '?'}`} (${entry.role ?? 'no role'}): ${entry.outcome} ${entry.status}`);
+  };
+  const local = buildServer(rt, { auth: null, logger: false, version, fleet: member, audit, peer: unixPeerUid });
   await listenUnix(local, config.api.socket);
   const servers = [local];
   if (config.api.listen !== null) {
-    const remote = buildServer(rt, { auth: { tokens }, logger: false, version, fleet: member });
+    const remote = buildServer(rt, { auth: { tokens }, logger: false, version, fleet: member, audit });
     await remote.listen({ host: config.api.listen.host, port: config.api.listen.port });
     servers.push(remote);
   }

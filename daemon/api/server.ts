@@ -6,7 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Control, FleetControl } from '../control.js';
 import { SupdError } from '../errors.js';
-import { installAuth } from './auth.js';
+import type { Socket } from 'node:net';
+import { callerOf, installAuth, installSocketCaller } from './auth.js';
 import { MAX_BODY_BYTES, installJsonBodies } from './body.js';
 import type { TokenRoles } from './auth.js';
 import { errorBody, installErrorHandling } from './error-handler.js';
@@ -28,6 +29,25 @@ export interface ServerOptions {
   keepaliveMs?: number;
   /** This supd's membership of a fleet; absent or null without fleet.etcd. */
   fleet?: FleetControl | null;
+  /** One line per mutating request (anything but GET/HEAD), whatever its outcome. */
+  audit?: (entry: AuditEntry) => void;
+  /** The uid of the process at the other end of a unix-socket connection (main wires the edge). */
+  peer?: (socket: Socket) => Promise<{ uid: number | null; why?: string }>;
+}
+
+/** What the audit log keeps of a mutating request: who, what, and how it ended; never a token. */
+export interface AuditEntry {
+  route: string;
+  target: string | null;
+  role: string | null;
+  tokenId: string | null;
+  /** The client's uid on the unix socket, when the kernel tells it; `peerNote` says why not. */
+  peerUid: number | null;
+  peerNote?: string;
+  status: number;
+  /** The error code sent, for a refused or failed request. */
+  code: string | null;
+  outcome: 'ok' | 'refused' | 'failed';
 }
 
 export const DEFAULT_KEEPALIVE_MS = 15_000;
@@ -74,6 +94,50 @@ function validators(): { body: Ajv; text: Ajv } {
   return { body: new Ajv({ ...common, coerceTypes: false }), text: new Ajv({ ...common, coerceTypes: true }) };
 }
 
+function mutating(req: FastifyRequest): boolean {
+  return req.method !== 'GET' && req.method !== 'HEAD';
+}
+
+function installAudit(app: FastifyInstance, audit: (entry: AuditEntry) => void, peer: ServerOptions['peer']): void {
+  const peers = new WeakMap<FastifyRequest, Promise<{ uid: number | null; why?: string }>>();
+  const codes = new WeakMap<FastifyRequest, string>();
+  app.addHook('onRequest', async (req) => {
+    if (mutating(req) && peer !== undefined) {
+      peers.set(req, peer(req.raw.socket).catch((e: unknown) => ({ uid: null, why: e instanceof Error ? e.message : String(e) })));
+    }
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (mutating(req) && reply.statusCode >= 400 && typeof payload === 'string') {
+      try {
+        const code: unknown = (JSON.parse(payload) as { error?: { code?: unknown } }).error?.code;
+        if (typeof code === 'string') codes.set(req, code);
+      } catch {
+        // not JSON: the status says enough
+      }
+    }
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    if (!mutating(req)) return;
+    const caller = callerOf(req);
+    const who = await (peers.get(req) ?? Promise.resolve(null));
+    const params = (req.params ?? {}) as Record<string, unknown>;
+    const target = [params['target'], params['name'], params['id']].find((v): v is string => typeof v === 'string') ?? null;
+    const status = reply.statusCode;
+    audit({
+      route: `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0] ?? ''}`,
+      target,
+      role: caller?.role ?? null,
+      tokenId: caller?.tokenId ?? null,
+      peerUid: who?.uid ?? null,
+      ...(who?.why === undefined ? {} : { peerNote: who.why }),
+      status,
+      code: codes.get(req) ?? null,
+      outcome: status < 400 ? 'ok' : status === 401 || status === 403 ? 'refused' : 'failed',
+    });
+  });
+}
+
 export function buildServer(control: Control, opts: ServerOptions): FastifyInstance {
   const app = fastify({
     ...(opts.logger === false ? {} : { loggerInstance: apiLogger(opts.logger) }),
@@ -114,6 +178,8 @@ export function buildServer(control: Control, opts: ServerOptions): FastifyInsta
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajv.body : ajv.text).compile(schema));
   installErrorHandling(app);
   if (opts.auth !== null) installAuth(app, opts.auth.tokens);
+  else installSocketCaller(app);
+  if (opts.audit !== undefined) installAudit(app, opts.audit, opts.peer);
 
   // POST with no body at all means "all defaults"; a JSON body that is empty or broken is still an error.
   app.addHook('preValidation', async (req) => {

@@ -1,0 +1,61 @@
+// Every mutating request leaves one audit entry (route, target, role, a token id that is not the
+// token, the unix peer's uid where the kernel tells it, the outcome); reads leave none; tokens are
+// never in supd's log.
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { buildServer, type AuditEntry } from '../../daemon/api/server.js';
+import { tokenId } from '../../daemon/api/auth.js';
+import { unixPeerUid } from '../../daemon/edges/peercred.js';
+import { TOKENS, bearer, fleet } from './helpers.js';
+
+t.test('over TCP: one entry per mutating request, named by token id, refusals included', async (t) => {
+  const entries: AuditEntry[] = [];
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk: Buffer, _e, cb) { lines.push(chunk.toString()); cb(); } });
+  const app = buildServer(fleet(), { auth: { tokens: TOKENS }, logger: pino({ level: 'trace' }, sink), version: '1', audit: (e) => entries.push(e) });
+  t.teardown(() => app.close());
+  await app.inject({ method: 'GET', url: '/v1/units', headers: bearer('viewer-token') });
+  await app.inject({ method: 'POST', url: '/v1/units/web/restart', payload: {}, headers: bearer('operator-token') });
+  await app.inject({ method: 'POST', url: '/v1/units/db/stop', payload: {}, headers: bearer('viewer-token') });
+  await app.inject({ method: 'POST', url: '/v1/reload', headers: bearer('not-a-token') });
+  await app.inject({ method: 'POST', url: '/v1/units/db/start', payload: '{"safe": tru', headers: { ...bearer('admin-token'), 'content-type': 'application/json' } });
+  t.same(entries, [
+    { route: 'POST /v1/units/:target/restart', target: 'web', role: 'operator', tokenId: tokenId('operator-token'), peerUid: null, status: 200, code: null, outcome: 'ok' },
+    { route: 'POST /v1/units/:target/stop', target: 'db', role: 'viewer', tokenId: tokenId('viewer-token'), peerUid: null, status: 403, code: 'SUPD_FORBIDDEN', outcome: 'refused' },
+    { route: 'POST /v1/reload', target: null, role: null, tokenId: null, peerUid: null, status: 401, code: 'SUPD_UNAUTHORIZED', outcome: 'refused' },
+    { route: 'POST /v1/units/:target/start', target: 'db', role: 'admin', tokenId: tokenId('admin-token'), peerUid: null, status: 400, code: 'SUPD_BAD_REQUEST', outcome: 'failed' },
+  ]);
+  t.match(tokenId('operator-token'), /^tok-[0-9a-f]{8}$/);
+  const logged = lines.join('') + JSON.stringify(entries);
+  for (const token of ['viewer-token', 'operator-token', 'admin-token', 'not-a-token']) t.notOk(logged.includes(token), `${token} is never logged`);
+});
+
+t.test('over the unix socket: the entry names the peer\'s uid, as the kernel reports it', async (t) => {
+  const entries: AuditEntry[] = [];
+  const app = buildServer(fleet(), { auth: null, logger: false, version: '1', audit: (e) => entries.push(e), peer: unixPeerUid });
+  t.teardown(() => app.close());
+  // Short: a unix socket path must fit in 108 bytes.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'supd-audit-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const socket = path.join(dir, 's');
+  await app.listen({ path: socket });
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = http.request({ socketPath: socket, method: 'POST', path: '/v1/units/web/start', headers: { 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end('{}');
+  });
+  t.equal(status, 200);
+  for (let i = 0; i < 200 && entries.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  t.equal(entries.length, 1);
+  t.match(entries[0], { route: 'POST /v1/units/:target/start', target: 'web', role: 'admin', tokenId: null, outcome: 'ok' });
+  if (entries[0]?.peerUid === null) t.fail(`no peer uid: ${entries[0]?.peerNote ?? ''}`);
+  else t.equal(entries[0]?.peerUid, process.getuid?.());
+});
