@@ -56,8 +56,8 @@ export async function recover(
   dependentsClosure: (names: readonly string[]) => string[],
   log: Logger,
 ): Promise<{ goals: Map<string, 'up' | 'down'>; stopped: Survivor[] }> {
-  const rec = readJournal(stateDir);
-  if (rec.bad > 0) log.warn({ lines: rec.bad }, `${stateDir}: ${rec.bad} unreadable journal line(s) skipped`);
+  const rec = readJournal(stateDir, (file, reason, aside) =>
+    log.error({ file, aside }, `${reason}; ${aside === null ? 'left in place' : `set aside as ${aside}`}; supd starts without what it could not read`));
   if (rec.runs.size === 0) return { goals: rec.goals, stopped: [] };
   const survivors = findSurvivors(rec, await scanProcs());
   const byUnit = new Map<string, Survivor[]>();

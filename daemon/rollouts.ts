@@ -8,6 +8,7 @@ import { SupdError } from './errors.js';
 import type { CommandResult, RolloutStepState, RolloutView } from './control.js';
 import { advance, cancel, createRollout, interrupt, isActive, observe, type Rollout, type RolloutAction, type Strategy } from './core/rollout.js';
 import type { Fleet, FleetEvent } from './core/fleet.js';
+import { readStateJson } from './edges/state-files.js';
 
 /** What the manager needs of the runtime. */
 export interface RolloutHost {
@@ -25,6 +26,14 @@ interface Tracking {
 
 const KEEP = 50;
 
+/** rollouts.json as supd writes it, checked field by field: anything else is set aside at boot. */
+function isSavedRollouts(v: unknown): v is Rollout[] {
+  const obj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  return Array.isArray(v) && v.every((r) => obj(r) && typeof r['id'] === 'string' && typeof r['target'] === 'string'
+    && typeof r['strategy'] === 'string' && typeof r['state'] === 'string' && typeof r['created'] === 'number'
+    && Array.isArray(r['steps']) && r['steps'].every((s) => obj(s) && typeof s['unit'] === 'string' && typeof s['state'] === 'string'));
+}
+
 export class RolloutManager {
   private rollouts: Rollout[] = [];
   private tracking = new Map<string, Tracking>();
@@ -39,9 +48,11 @@ export class RolloutManager {
   /** Loads the rollouts of the last run; one still running then was interrupted. */
   restoreInterrupted(): void {
     const file = this.file;
-    if (file === null || !fs.existsSync(file)) return;
+    if (file === null) return;
+    const saved = readStateJson(file, isSavedRollouts, (f, reason, aside) =>
+      this.log.error({ file: f, aside }, `${reason}; ${aside === null ? 'left in place' : `set aside as ${aside}`}; supd starts without the rollouts it held`));
+    if (saved === null) return;
     try {
-      const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Rollout[];
       for (const r of saved) {
         if (isActive(r)) {
           interrupt(r, this.host.now());

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { replay, type JournalRecord, type Recorded } from '../core/recovery.js';
 import { readProc } from './proctree.js';
+import { readStateText, setAside, type StateReport } from './state-files.js';
 
 export const JOURNAL_FILE = 'units.journal';
 
@@ -18,14 +19,20 @@ export interface Journal {
   close(): void;
 }
 
-export function readJournal(stateDir: string): Recorded {
-  let text = '';
-  try {
-    text = fs.readFileSync(path.join(stateDir, JOURNAL_FILE), 'utf8');
-  } catch {
-    // none yet: a first boot
+/** The journal's records. A missing file is a first boot; one that cannot be read, or holds lines
+ * that are not records (a torn write, garbage), is set aside as `units.journal.bad-<time>` and
+ * reported, and what could be read of it is used. */
+export function readJournal(stateDir: string, report: StateReport): Recorded {
+  const file = path.join(stateDir, JOURNAL_FILE);
+  const read = readStateText(file, report);
+  if (read.kind !== 'ok') return replay('');
+  const rec = replay(read.text);
+  if (rec.bad > 0) {
+    const { aside, error } = setAside(file);
+    const reason = `${file}: ${rec.bad} line(s) are not journal records (torn or garbage); ${rec.runs.size + rec.goals.size} unit record(s) read from the rest`;
+    report(file, error === null ? reason : `${reason}; could not set it aside: ${error}`, aside);
   }
-  return replay(text);
+  return rec;
 }
 
 /** Opens the journal afresh: the file is replaced (atomically) by the goals carried over, then
