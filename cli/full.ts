@@ -12,6 +12,7 @@ import * as show from './commands/show.js';
 import * as start from './commands/start.js';
 import * as status from './commands/status.js';
 import * as stop from './commands/stop.js';
+import * as top from './commands/top.js';
 import * as validate from './commands/validate.js';
 
 const EXIT_HELP = `
@@ -61,6 +62,7 @@ export async function runFull(argv: readonly string[], io: Io): Promise<number> 
   register(program, rollouts, ctx, done);
   register(program, validate, ctx, done);
   register(program, health, ctx, done);
+  register(program, top, ctx, done);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
