@@ -17,6 +17,7 @@ import { healthRoutes } from './routes/health.js';
 import { logRoutes } from './routes/logs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { rolloutRoutes } from './routes/rollouts.js';
+import { uiRoutes } from './routes/ui.js';
 import { unitRoutes } from './routes/units.js';
 import type { OpenStream, RouteDeps } from './routes/deps.js';
 
@@ -205,5 +206,6 @@ export function buildServer(control: Control, opts: ServerOptions): FastifyInsta
   rolloutRoutes(app, deps);
   metricsRoutes(app, deps);
   fleetRoutes(app, deps);
+  uiRoutes(app, deps);
   return app;
 }

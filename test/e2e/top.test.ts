@@ -7,10 +7,12 @@ import path from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
 import { vdpFleet } from './fleet-copy.js';
-import { assertBuilt, freePort, NODE, runCli, Supd, SUPCTL } from './harness.js';
+import { assertBuilt, NODE, runCli, Supd, SUPCTL } from './harness.js';
 import { Tmux, tmuxAvailable } from './tmux.js';
 
 assertBuilt();
+// A real fleet started, stopped and started again, on two cores shared with the rest of the suite.
+t.setTimeout(300_000);
 
 const UNITS = ['vdp', 'aux_1', 'aux_2'];
 // eslint-disable-next-line no-control-regex
@@ -32,8 +34,9 @@ function allReady(screen: string): boolean {
   return UNITS.every((u) => row(screen, u)?.[1] === 'ready');
 }
 
-async function fleet(t: Test, args: string[] = []): Promise<Supd> {
-  const supd = new Supd(t, { unitsDir: await vdpFleet(tempDir(t)), args });
+async function fleet(t: Test, args: (port: number) => string[] = () => []): Promise<Supd & { port: number }> {
+  const { units, ports: [port = 0] } = await vdpFleet(tempDir(t), 1);
+  const supd = Object.assign(new Supd(t, { unitsDir: units, args: args(port) }), { port });
   await supd.start();
   for (const u of UNITS) await supd.waitState(u, 'ready');
   return supd;
@@ -88,11 +91,11 @@ t.test('supctl top', { skip: tmuxAvailable() ? false : 'tmux is not installed (D
   });
 
   t.test('200×50 over --host with NO_COLOR: the keys of an operator stop and start a unit, a viewer is refused visibly', async (t) => {
-    const port = await freePort();
     const dir = tempDir(t);
     const tokens = path.join(dir, 'tokens.json');
     fs.writeFileSync(tokens, JSON.stringify({ 'op-token-top': 'operator', 'view-token-top': 'viewer' }), { mode: 0o600 });
-    const supd = await fleet(t, ['--listen', `127.0.0.1:${port}`, '--tokens-file', tokens]);
+    const supd = await fleet(t, (p) => ['--listen', `127.0.0.1:${p}`, '--tokens-file', tokens]);
+    const port = supd.port;
     const tmux = new Tmux(t, dir);
     tmux.start([NODE, SUPCTL, '--host', `http://127.0.0.1:${port}`, 'top'], 200, 50, { NO_COLOR: '1', SUPCTL_TOKEN: 'op-token-top', TERM: 'xterm-256color' });
     const first = await tmux.waitScreen(allReady, 'every unit ready on screen');

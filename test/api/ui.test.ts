@@ -1,0 +1,47 @@
+// /ui/: static files served without a token, each with the strict CSP; unknown files 404; the API
+// calls the page makes still need one. And the page's own view of the API types stays a subset
+// of the contract (a compile-time check).
+import t from 'tap';
+import type { RolloutView, SupdEvent, UnitStatus } from '../../daemon/api/contract.js';
+import { UI_CSP } from '../../daemon/api/routes/ui.js';
+import type { UiEvent, UiRollout, UiUnit } from '../../daemon/api/ui/app/types.js';
+import { bearer, server } from './helpers.js';
+
+// The API's types must fit what the page reads: a rename in the contract fails here.
+export type PageReadsTheContract = [
+  UnitStatus extends UiUnit ? true : never,
+  RolloutView extends UiRollout ? true : never,
+  SupdEvent extends UiEvent ? true : never,
+];
+
+t.test('the page and its assets load without a token, with the strict CSP', async (t) => {
+  const { app } = server(t, undefined, { tcp: true });
+  for (const [url, type] of [['/ui/', 'text/html'], ['/ui/app.css', 'text/css'], ['/ui/app.js', 'text/javascript'], ['/ui/icon.svg', 'image/svg+xml']] as const) {
+    const res = await app.inject({ method: 'GET', url });
+    t.equal(res.statusCode, 200, `${url} ${res.body.slice(0, 200)}`);
+    t.match(res.headers['content-type'], type);
+    t.equal(res.headers['content-security-policy'], UI_CSP);
+    t.equal(res.headers['x-content-type-options'], 'nosniff');
+    t.equal(res.headers['referrer-policy'], 'no-referrer');
+    const again = await app.inject({ method: 'GET', url, headers: { 'if-none-match': String(res.headers['etag']) } });
+    t.equal(again.statusCode, 304, `${url} revalidates with its etag`);
+  }
+  t.match(UI_CSP, /default-src 'none'/);
+  t.notMatch(UI_CSP, /unsafe/);
+  const page = (await app.inject({ method: 'GET', url: '/ui/' })).body;
+  t.notMatch(page, /https?:\/\/(?!www\.w3\.org)/, 'nothing loaded from elsewhere');
+  t.notMatch(page, /<script>|\sstyle=|\son[a-z]+=/, 'no inline script, style or handler');
+  const redirect = await app.inject({ method: 'GET', url: '/ui' });
+  t.equal(redirect.statusCode, 308);
+  t.equal(redirect.headers['location'], '/ui/');
+});
+
+t.test('unknown files are 404, and the API behind the page still asks for a token', async (t) => {
+  const { app } = server(t, undefined, { tcp: true });
+  for (const url of ['/ui/nope.js', '/ui/..%2f..%2fpackage.json', '/ui/types.ts']) {
+    t.equal((await app.inject({ method: 'GET', url })).statusCode, 404, url);
+  }
+  t.equal((await app.inject({ method: 'GET', url: '/v1/units' })).statusCode, 401);
+  t.equal((await app.inject({ method: 'GET', url: '/v1/events', headers: bearer('nobody') })).statusCode, 401);
+  t.equal((await app.inject({ method: 'POST', url: '/v1/units/db/stop', headers: bearer('viewer-token'), payload: {} })).statusCode, 403);
+});
