@@ -121,7 +121,7 @@ function rolloutLines(r: RolloutView, width: number, p: Painter): string[] {
   const rows: { length: number; painted: string }[] = [];
   let row = { length: 1, painted: ' ' };
   for (const s of r.steps) {
-    const word = fit(` ${printable(s.unit)} ${s.state}`, Math.min(width - 1, 2 + [...s.unit].length + s.state.length));
+    const word = fit(`  ${printable(s.unit)} ${s.state}`, Math.min(width - 1, 3 + [...s.unit].length + s.state.length));
     const length = [...word].length;
     if (row.length + length > width && row.length > 1) {
       rows.push(row);

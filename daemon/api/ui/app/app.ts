@@ -267,7 +267,7 @@ async function connect(): Promise<void> {
     window.clearTimeout(silence);
     if (gen !== generation) return;
     const reason = ctrl.signal.aborted && ctrl.signal.reason instanceof Error ? ctrl.signal.reason.message
-      : e instanceof TypeError ? 'cannot reach supd' : e instanceof Error ? e.message : String(e);
+      : e instanceof TypeError ? 'no connection' : e instanceof Error ? e.message : String(e);
     const wait = retryMs;
     retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
     window.clearTimeout(statusTimer);
@@ -580,9 +580,17 @@ function renderUnits(): void {
   }
 }
 
+// Groups and rollouts are rebuilt only when what they show changed, so a button is not replaced
+// under the pointer between press and release.
+let groupsShown = '';
+let rolloutsShown = '';
+
 function renderGroups(): void {
   const groups = new Map<string, Row[]>([['all', [...rows.values()]]]);
   for (const r of rows.values()) for (const g of r.unit.groups) groups.set(g, [...(groups.get(g) ?? []), r]);
+  const shown = JSON.stringify([...groups].map(([g, members]) => [g, members.map((m) => [m.unit.name, m.unit.state])]));
+  if (shown === groupsShown) return;
+  groupsShown = shown;
   const items = [...groups].map(([name, members]) => {
     const div = el('div', 'group');
     div.dataset['group'] = name;
@@ -601,6 +609,9 @@ function renderGroups(): void {
 
 function renderRollouts(): void {
   const list = [...rollouts.values()].sort((a, b) => b.created.localeCompare(a.created)).slice(0, 6);
+  const shown = JSON.stringify(list);
+  if (shown === rolloutsShown) return;
+  rolloutsShown = shown;
   if (list.length === 0) {
     ui.rollouts.replaceChildren(el('p', 'empty', 'No rollouts yet.'));
     return;
