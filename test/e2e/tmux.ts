@@ -44,6 +44,10 @@ export class Tmux {
     return this.tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.name);
   }
 
+  resize(width: number, height: number): void {
+    this.tmux('resize-window', '-t', this.name, '-x', String(width), '-y', String(height));
+  }
+
   keys(...keys: string[]): void {
     this.tmux('send-keys', '-t', this.name, ...keys);
   }

@@ -80,6 +80,12 @@ t.test('supctl top', { skip: tmuxAvailable() ? false : 'tmux is not installed (D
     const again = await tmux.waitScreen((s) => s.includes('top · live') && !s.includes('unreachable') && allReady(s), 'live again');
     t.equal(row(again, 'vdp')?.[2], String((await supd.unit('vdp')).pid), 'the new supd\'s pids');
 
+    // A resize redraws at the new size.
+    tmux.resize(120, 30);
+    const header = (s: string): string => s.split('\n')[0] ?? '';
+    const wide = await tmux.waitScreen((s) => /\d\d:\d\d:\d\d\s*$/.test(header(s)) && header(s).trimEnd().length >= 115, 'the header spans 120 columns');
+    t.ok(allReady(wide), 'every unit still shown after the resize');
+
     tmux.keys('q');
     const after = await tmux.waitScreen((s) => /exited \d+\s*\n-?icanon/.test(s), 'top exits and the shell reads the terminal mode');
     t.match(after, /exited 0/, 'q exits 0');

@@ -687,4 +687,11 @@ function wire(): void {
 
 takeFragmentToken();
 wire();
+// A token pasted into the address bar of an open page is taken the same way.
+window.addEventListener('hashchange', () => {
+  if (!location.hash.startsWith('#token=')) return;
+  takeFragmentToken();
+  retryMs = RETRY_FIRST_MS;
+  void connect();
+});
 void connect();
