@@ -24,6 +24,7 @@ export function unitSpec(name: string, over: Partial<UnitSpec> = {}): UnitSpec {
     ready: { check: null, timeout: 30_000, interval: 100, grace: 1000 }, health: null,
     restart: { policy: 'on-failure', delay: 1000, maxDelay: 60_000, burst: 5, window: 60_000 },
     ports: {}, stop: { signal: 'SIGTERM', command: null, timeout: 30_000 }, safeStop: null, metadata: [],
+    envFile: [], preStart: [], limits: {}, reload: null,
     follows: null, rollout: { strategy: 'one-by-one', debounce: 2000, auto: true }, groups: [], lb: null, ...over,
   };
 }
