@@ -1,6 +1,7 @@
 // The set of edges the runtime drives, as interfaces: main.ts wires the real ones from
 // daemon/edges/, tests wire fakes from test/fakes/.
 import type { Check, Requirement } from '../units/types.js';
+import type { RunAs } from './edges/runas.js';
 
 /** What a spawn needs; the spawn edge owns the shape. */
 export type { SpawnRequest } from './edges/spawn.js';
@@ -47,11 +48,12 @@ export interface Edges {
     failure(unit: string): string | null;
   };
   probes: {
-    check(check: Check, timeoutMs: number): Promise<CheckResult>;
+    /** An exec check runs as the unit (`as`). */
+    check(check: Check, timeoutMs: number, as?: RunAs): Promise<CheckResult>;
     checkRequirement(req: Exclude<Requirement, { kind: 'unit' }>): Promise<CheckResult>;
   };
   commands: {
-    runCommand(argv: string[], opts: { timeoutMs: number; env: Record<string, string>; cwd: string | null }): Promise<CommandOutcome>;
+    runCommand(argv: string[], opts: { timeoutMs: number; as: RunAs }): Promise<CommandOutcome>;
     postHttp(url: string, timeoutMs: number): Promise<CheckResult>;
   };
   /** Rejects when the count cannot be read: never taken as zero. */

@@ -14,6 +14,7 @@ import { toStatus, type Sample } from './status.js';
 import { RolloutManager } from './rollouts.js';
 import { bootTargets } from './core/recovery.js';
 import type { Journal } from './edges/journal.js';
+import { asSupd, type RunAs } from './edges/runas.js';
 
 export interface RuntimeOptions {
   specs: UnitSpec[];
@@ -134,9 +135,7 @@ export class Runtime implements Control {
         const spec = this.fleet.specs.get(e.unit);
         if (spec === undefined) return;
         edges.spawner.spawn({
-          unit: e.unit, gen: e.gen, argv: spec.argv, cwd: spec.cwd,
-          env: { ...this.opts.baseEnv, ...spec.env, SUPD_UNIT: e.unit },
-          user: spec.user, group: spec.group, umask: spec.umask,
+          unit: e.unit, gen: e.gen, argv: spec.argv, as: this.runAs(spec), preStart: spec.preStart,
           ports: Object.values(spec.ports), portWaitMs: this.opts.portWaitMs,
         });
         return;
@@ -147,10 +146,12 @@ export class Runtime implements Control {
       case 'killTree':
         void edges.spawner.killTree(e.pid);
         return;
-      case 'probe':
-        void edges.probes.check(e.check, e.timeout).then((r) =>
+      case 'probe': {
+        const spec = this.fleet.specs.get(e.unit);
+        void edges.probes.check(e.check, e.timeout, spec && this.runAs(spec)).then((r) =>
           this.unitEvent(e.unit, { type: 'probeResult', gen: e.gen, purpose: e.purpose, ok: r.ok, message: r.message }));
         return;
+      }
       case 'watchLog': {
         this.logWatches.get(e.unit)?.cancel();
         let re: RegExp;
@@ -175,8 +176,11 @@ export class Runtime implements Control {
         return;
       case 'runCommand': {
         const spec = this.fleet.specs.get(e.unit);
-        const env = { ...this.opts.baseEnv, ...(spec?.env ?? {}), SUPD_UNIT: e.unit };
-        void edges.commands.runCommand(e.argv, { timeoutMs: e.timeout, env, cwd: spec?.cwd ?? null }).then((r) => {
+        if (spec === undefined) return;
+        // stop and safeStop commands run as the unit; lb hooks talk to the load balancer, as supd.
+        const unitAs = this.runAs(spec);
+        const as = e.purpose === 'lb-disable' || e.purpose === 'lb-enable' ? asSupd(unitAs) : unitAs;
+        void edges.commands.runCommand(e.argv, { timeoutMs: e.timeout, as }).then((r) => {
           const ok = r.code === 0 && !r.timedOut;
           const message = r.timedOut ? `timed out after ${e.timeout}ms` : r.signal !== null ? `killed by ${r.signal}` : `exited with code ${r.code}`;
           if (!ok) this.log.warn({ unit: e.unit, purpose: e.purpose, output: r.output.slice(-500) }, `${e.purpose} command ${message}`);
@@ -219,6 +223,14 @@ export class Runtime implements Control {
         throw new Error(`unknown effect ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** How every process of this unit runs: its user, groups, env, envFile, cwd, umask, limits. */
+  private runAs(spec: UnitSpec, extra: Record<string, string> = {}): RunAs {
+    return {
+      inherit: this.opts.baseEnv, env: spec.env, envFile: spec.envFile, extra: { SUPD_UNIT: spec.name, ...extra },
+      cwd: spec.cwd, user: spec.user, group: spec.group, umask: spec.umask, limits: spec.limits,
+    };
   }
 
   /** The master's metadata settled: its running followers are stale; with rollout.auto they are
