@@ -35,7 +35,8 @@ export interface CommandOutcome {
 export interface Edges {
   spawner: {
     spawn(req: SpawnRequest): void;
-    signal(pid: number, signal: string): void;
+    /** To the process group, or to the main process alone (`main`). */
+    signal(pid: number, signal: string, whom?: 'group' | 'main'): void;
     killTree(pid: number): Promise<void>;
   };
   logs: {

@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { closest } from './diagnostics.js';
 import type { PathSegment } from './parse.js';
+import { SIGNALS } from './types.js';
 
 /** Allows `${…}` anywhere in a string whose final form is checked after substitution. */
 const SUBST = String.raw`.*\$\{.*`;
@@ -14,9 +15,6 @@ const DURATION = String.raw`^(?:(?:\d+(?:\.\d+)?(?:ms|s|m|h))+|0|${SUBST})$`;
 export const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const NAME_TEXT = 'letters, digits, _ . - (not starting with . or -)';
 
-export const SIGNALS = [
-  'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL', 'SIGCONT', 'SIGSTOP', 'SIGWINCH',
-] as const;
 
 const Duration = Type.Union([Type.String({ pattern: DURATION }), Type.Literal(0)], {
   description: 'a duration with a unit, like 250ms, 2s, 5m or 1h',

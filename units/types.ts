@@ -1,12 +1,15 @@
 // The resolved unit: what every other module sees once a unit file has been parsed,
 // templates expanded, `extends` merged, `${…}` substituted and durations turned into ms.
-// Pure types; imports nothing.
+// Pure types (and the few name lists they come from); imports nothing.
 
 /** Milliseconds. */
 export type Ms = number;
 
-export type Signal =
-  | 'SIGTERM' | 'SIGINT' | 'SIGQUIT' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2' | 'SIGKILL' | 'SIGCONT' | 'SIGSTOP' | 'SIGWINCH';
+/** The signals a unit file (stop, safeStop, reload) or `supctl kill` may name. */
+export const SIGNALS = [
+  'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL', 'SIGCONT', 'SIGSTOP', 'SIGWINCH',
+] as const;
+export type Signal = (typeof SIGNALS)[number];
 
 /** A place in a unit file, 1-based, for diagnostics. */
 export interface Position {
@@ -159,8 +162,6 @@ export interface UnitSpec {
   /** Present only when the unit names units of other hosts (`HOST/UNIT`); they are not in
    * `requires`, `after` or `follows`. */
   fleet?: FleetDeps;
-}
-
   envFile: EnvFileSpec[];
   preStart: PreStartSpec[];
   limits: LimitsSpec;

@@ -9,7 +9,7 @@ import { runCommand } from './commands.js';
 import type { IdFiles } from './ids.js';
 import type { LogStore } from './logs.js';
 import { createNet, type Net } from './net.js';
-import { groupEmpty, killTree, signalGroup } from './proctree.js';
+import { groupEmpty, killTree, signalGroup, signalPid } from './proctree.js';
 import { prepareLaunch, type LaunchOptions, type RunAs } from './runas.js';
 
 export interface SpawnRequest {
@@ -38,8 +38,8 @@ export interface SpawnHooks {
 export interface Spawner {
   /** Never throws and never calls a hook synchronously. */
   spawn(req: SpawnRequest): void;
-  /** To the process group -pid, else to pid; false when neither exists. */
-  signal(pid: number, signal: NodeJS.Signals): boolean;
+  /** To the process group -pid, else to pid (`main`: to pid alone); false when neither exists. */
+  signal(pid: number, signal: NodeJS.Signals, whom?: 'group' | 'main'): boolean;
   /** SIGKILLs the group, the session and every descendant; resolves when none can run. */
   killTree(pid: number): Promise<void>;
   /** Main processes whose exit has not been reported yet. */
@@ -159,7 +159,7 @@ export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOpt
         else fail(req, `port ${busy} still in use after ${formatMs(req.portWaitMs)}`);
       });
     },
-    signal: (pid, signal) => signalGroup(pid, signal),
+    signal: (pid, signal, whom = 'group') => (whom === 'main' ? signalPid(pid, signal) : signalGroup(pid, signal)),
     async killTree(pid) {
       const left = await killTree(pid);
       if (left.length > 0) warn(live.get(pid) ?? String(pid), `processes ${left.join(', ')} survived SIGKILL`, left);
