@@ -178,8 +178,10 @@ export class Runtime implements Control {
       case 'runCommand': {
         const spec = this.fleet.specs.get(e.unit);
         if (spec === undefined) return;
-        // stop and safeStop commands run as the unit; lb hooks talk to the load balancer, as supd.
-        const unitAs = this.runAs(spec);
+        // stop and safeStop commands run as the unit (with MAINPID, as systemd's ExecStop=); lb
+        // hooks talk to the load balancer, as supd.
+        const pid = this.mainPid(e.unit);
+        const unitAs = this.runAs(spec, pid === null ? {} : { MAINPID: String(pid) });
         const as = e.purpose === 'lb-disable' || e.purpose === 'lb-enable' ? asSupd(unitAs) : unitAs;
         void edges.commands.runCommand(e.argv, { timeoutMs: e.timeout, as }).then((r) => {
           const ok = r.code === 0 && !r.timedOut;
