@@ -1,6 +1,8 @@
 // supctl kill and reload TARGET…, against the real API over a FakeControl: the request each sends,
 // every target attempted, each unit's outcome printed, exit 1 when one failed.
 import t from 'tap';
+import { showUnit } from '../../cli/render.js';
+import { unitSpec, unitStatus } from '../fakes/control.js';
 import { cli, daemon } from './helpers.js';
 
 t.test('kill -s HUP sends the signal name to each target; the default is SIGTERM', async (t) => {
@@ -42,4 +44,20 @@ t.test('reload with targets runs their reload action; without targets it re-read
   t.match(JSON.parse(j.stdout), { ok: false, units: [{ unit: 'worker', ok: false, pid: null, message: 'worker is not running' }] });
   t.equal((await cli(['--socket', d.socket, 'reload'])).code, 0);
   t.equal(d.control.reloads, 1);
+});
+
+t.test('show prints the resolved envFile, preStart, limits and reload', async (t) => {
+  const spec = unitSpec('web', {
+    user: 'www-data',
+    envFile: [{ path: '/etc/default/web', optional: true }],
+    preStart: [{ argv: ['/usr/sbin/web', '-t'], timeout: 30_000 }],
+    limits: { nofile: { soft: 65536, hard: 65536 } },
+    reload: { signal: 'SIGHUP', command: null, timeout: 30_000 },
+  });
+  const text = showUnit({ ...unitStatus('web'), spec });
+  t.match(text, /\nuser: www-data\n/);
+  t.match(text, /\nenvFile:\n {2}- path: \/etc\/default\/web\n {4}optional: true\n/);
+  t.match(text, /\npreStart:\n {2}- argv:\n {6}- \/usr\/sbin\/web\n {6}- -t\n {4}timeout: 30000\n/);
+  t.match(text, /\nlimits:\n {2}nofile:\n {4}soft: 65536\n {4}hard: 65536\n/);
+  t.match(text, /\nreload:\n {2}signal: SIGHUP\n {2}timeout: 30000\n/);
 });

@@ -64,7 +64,7 @@ async function userTest(t: Tap): Promise<void> {
   const home = path.join(base, 'home');
   t.teardown(() => {
     try {
-      admin('userdel', user);
+      admin('userdel', '-f', user);
     } finally {
       admin('groupdel', group);
       fs.rmSync(base, { recursive: true, force: true });
