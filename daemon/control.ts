@@ -60,6 +60,12 @@ export interface RolloutView {
   id: string;
   target: string;
   strategy: 'one-by-one' | 'half-by-half';
+  /** `maxUnavailable` as given (`2`, `25%`); null: the strategy sets the budget. */
+  maxUnavailable: string | null;
+  /** Units of the rollout that may be out of service at once. */
+  budget: number;
+  /** The canary's soak time in ms; null: no canary. */
+  canary: number | null;
   state: RolloutState;
   /** What started it: `api`, `metadata:<file>`, … */
   trigger: string;
@@ -67,8 +73,9 @@ export interface RolloutView {
   created: string;
   finished: string | null;
   error: { unit: string; reason: string } | null;
-  /** Steps in order; with half-by-half, `batch` tells which half a unit is in. */
-  steps: { unit: string; batch: number; state: RolloutStepState; reason: string | null }[];
+  /** Steps in order; `batch` numbers the steps begun together. `action`: `restart` takes a serving
+   * unit out, restarts it and puts it back; `start` brings up a unit that was already down. */
+  steps: { unit: string; batch: number; action: 'start' | 'restart'; state: RolloutStepState; reason: string | null }[];
 }
 
 export type Action = 'start' | 'stop' | 'restart';

@@ -128,6 +128,9 @@ export const RolloutViewSchema = Type.Object({
   id: Str,
   target: Str,
   strategy: Type.Unsafe<RollingStrategy>({ enum: [...ROLLING_STRATEGIES] }),
+  maxUnavailable: nullable<string>('string'),
+  budget: Type.Integer(),
+  canary: nullable<number>('integer'),
   state: Type.Unsafe<RolloutView['state']>({ enum: ['running', 'ok', 'error', 'canceled', 'interrupted'] }),
   trigger: Str,
   safe: Type.Boolean(),
@@ -137,6 +140,7 @@ export const RolloutViewSchema = Type.Object({
   steps: Type.Array(Type.Object({
     unit: Str,
     batch: Type.Integer(),
+    action: Type.Unsafe<'start' | 'restart'>({ enum: ['start', 'restart'] }),
     state: RolloutStepStateSchema,
     reason: nullable<string>('string'),
   })),

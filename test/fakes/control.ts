@@ -24,14 +24,15 @@ export function unitSpec(name: string, over: Partial<UnitSpec> = {}): UnitSpec {
     ready: { check: null, timeout: 30_000, interval: 100, grace: 1000 }, health: null,
     restart: { policy: 'on-failure', delay: 1000, maxDelay: 60_000, burst: 5, window: 60_000 },
     ports: {}, stop: { signal: 'SIGTERM', command: null, timeout: 30_000 }, safeStop: null, metadata: [],
-    follows: null, rollout: { strategy: 'one-by-one', debounce: 2000, auto: true }, groups: [], lb: null, ...over,
+    follows: null, rollout: { strategy: 'one-by-one', maxUnavailable: null, canary: null, debounce: 2000, auto: true }, groups: [], lb: null, ...over,
   };
 }
 
 export function rolloutView(id: string, over: Partial<RolloutView> = {}): RolloutView {
   return {
-    id, target: 'web', strategy: 'one-by-one', state: 'running', trigger: 'api', safe: false, created: AT,
-    finished: null, error: null, steps: [{ unit: 'web_1', batch: 0, state: 'in-progress', reason: null }], ...over,
+    id, target: 'web', strategy: 'one-by-one', maxUnavailable: null, budget: 1, canary: null, state: 'running', trigger: 'api',
+    safe: false, created: AT, finished: null, error: null,
+    steps: [{ unit: 'web_1', batch: 0, action: 'restart', state: 'in-progress', reason: null }], ...over,
   };
 }
 
