@@ -80,15 +80,34 @@ export interface RolloutView {
 
 export type Action = 'start' | 'stop' | 'restart';
 
+/** A rolling restart's settings as an operator gives them (checked by the runtime). */
+export interface RollingOptions {
+  strategy: 'one-by-one' | 'half-by-half';
+  /** A count of units (`2`) or a percentage (`25%`); null: the strategy's budget. */
+  maxUnavailable: string | null;
+  /** The canary's soak time (`30s`); null: no canary. */
+  canary: string | null;
+}
+
 export interface CommandRequest {
   action: Action;
-  /** A unit, a group or `all`. */
-  target: string;
+  /** Units, groups or `all`: one job over all of them. */
+  targets: string[];
   safe: boolean;
   /** Wait until the units are ready (start/restart) or stopped (stop). */
   wait: boolean;
-  rolling: 'one-by-one' | 'half-by-half' | null;
+  rolling: RollingOptions | null;
   withDependents: boolean;
+}
+
+/** One unit a command touched: a target, a requirement it started, a dependent it stopped or
+ * restarted. `done`: got there; `already`: was there before; `forced`: stopped after a drain that
+ * hit its timeout; `pending`: not waited for (--no-wait). */
+export interface UnitOutcome {
+  unit: string;
+  role: 'target' | 'requirement' | 'dependent';
+  outcome: 'done' | 'already' | 'failed' | 'forced' | 'pending';
+  reason: string | null;
 }
 
 export interface UnitFailure {
@@ -106,6 +125,8 @@ export interface CommandResult {
   failures: UnitFailure[];
   /** Units whose drain hit its timeout. */
   forced: string[];
+  /** Every unit the command touched, with its outcome (a rollout's are in its steps). */
+  outcomes: UnitOutcome[];
   rollout: RolloutView | null;
 }
 

@@ -146,6 +146,7 @@ export function rolloutResult(r: Rollout): CommandResult {
     message: r.error ? `rollout ${r.id} ${r.state} at ${r.error.unit}: ${r.error.reason}` : `rollout ${r.id} of ${r.target}: ${r.state}`,
     failures: r.error ? [{ unit: r.error.unit, reason: r.error.reason, logTail: [] }] : [],
     forced: [],
+    outcomes: [],
     rollout: view(r),
   };
 }

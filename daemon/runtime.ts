@@ -4,10 +4,12 @@
 import type { Logger } from 'pino';
 import { SupdError } from './errors.js';
 import type {
-  CommandRequest, CommandResult, Control, LogFollow, ReloadResult, RolloutView, SupdEvent, UnitFailure, UnitStatus,
+  CommandRequest, CommandResult, Control, LogFollow, ReloadResult, RollingOptions, RolloutView, SupdEvent, UnitFailure, UnitStatus,
 } from './control.js';
 import { allDown, createFleet, isStale, dispatch, type Fleet, type FleetEffect, type FleetEvent, type Topology } from './core/fleet.js';
 import { pidOf, type UnitEvent } from './core/model.js';
+import type { JobEffect } from './core/jobs.js';
+import { parseDuration, parseMaxUnavailable } from '../units/convert.js';
 import type { Edges, EdgeHooks } from './edge-set.js';
 import type { UnitSpec, LoadResult } from '../units/types.js';
 import { toStatus, type Sample } from './status.js';
@@ -37,7 +39,7 @@ export interface RuntimeOptions {
   onCoreException?: (err: unknown, event: string) => void;
 }
 
-type Pending = { resolve: (r: { ok: boolean; failures: { unit: string; reason: string }[]; forced: string[] }) => void };
+type Pending = { resolve: (r: JobEffect) => void };
 
 export class Runtime implements Control {
   readonly fleet: Fleet;
@@ -226,7 +228,7 @@ export class Runtime implements Control {
       case 'jobDone': {
         const p = this.pending.get(e.job);
         this.pending.delete(e.job);
-        p?.resolve({ ok: e.ok, failures: e.failures, forced: e.forced });
+        p?.resolve(e);
         return;
       }
       default: {
@@ -301,7 +303,9 @@ export class Runtime implements Control {
     const r = [...this.fleet.rollouts.list()].reverse().find((x) => x.job === job);
     if (!wait || r === undefined) {
       this.rolloutWaiters.delete(job);
-      return Promise.resolve(r === undefined ? { ok: false, units, message: 'the rollout did not start', failures: [], forced: [], rollout: null } : rolloutResult(r));
+      return Promise.resolve(r === undefined
+        ? { ok: false, units, message: 'the rollout did not start', failures: [], forced: [], outcomes: [], rollout: null }
+        : rolloutResult(r));
     }
     return done.then(rolloutResult);
   }
@@ -325,10 +329,11 @@ export class Runtime implements Control {
   runJob(action: string, units: string[], make: (job: string | null) => FleetEvent, wait = true): Promise<CommandResult> {
     if (!wait) {
       this.dispatch(make(null));
-      return Promise.resolve({ ok: true, units, message: `${action}: ${units.length} unit(s)`, failures: [], forced: [], rollout: null });
+      const outcomes = units.map((unit) => ({ unit, role: 'target' as const, outcome: 'pending' as const, reason: null }));
+      return Promise.resolve({ ok: true, units, message: `${action}: ${units.length} unit(s)`, failures: [], forced: [], outcomes, rollout: null });
     }
     const job = `job-${++this.jobSeq}`;
-    const done = new Promise<{ ok: boolean; failures: { unit: string; reason: string }[]; forced: string[] }>((resolve) => this.pending.set(job, { resolve }));
+    const done = new Promise<JobEffect>((resolve) => this.pending.set(job, { resolve }));
     this.dispatch(make(job));
     return done.then(async (r) => {
       const failures: UnitFailure[] = await Promise.all(r.failures.map(async (f) => ({
@@ -337,7 +342,7 @@ export class Runtime implements Control {
       const forcedMsg = r.forced.length > 0 ? `drain forced by timeout: ${r.forced.join(', ')}` : '';
       const message = r.ok ? `${action}: ok (${units.join(', ') || 'nothing to do'})`
         : failures.length > 0 ? failures.map((f) => `${f.unit}: ${f.reason}`).join('; ') : forcedMsg;
-      return { ok: r.ok, units, message, failures, forced: r.forced, rollout: null };
+      return { ok: r.ok, units, message, failures, forced: r.forced, outcomes: r.outcomes, rollout: null };
     });
   }
 
@@ -377,10 +382,11 @@ export class Runtime implements Control {
 
   async command(req: CommandRequest): Promise<CommandResult> {
     if (this.closing) throw new SupdError('SUPD_SHUTTING_DOWN', 'supd is shutting down');
-    const units = this.targets(req.target);
+    // Every target is resolved before anything is done: an unknown one fails the whole command.
+    const units = [...new Set(req.targets.flatMap((target) => this.targets(target)))];
     if (req.rolling !== null) {
       if (req.action !== 'restart') throw new SupdError('SUPD_BAD_REQUEST', `--rolling only applies to restart, not ${req.action}`);
-      return this.startRollout(req.target, units, { strategy: req.rolling, maxUnavailable: null, canary: null }, req.wait);
+      return this.startRollout(req.targets.join(' '), units, rolloutPlan(req.rolling), req.wait);
     }
     // Units on other hosts that require what stops here are stopped first, through their supd.
     if (req.action === 'stop' && this.stopGuard !== null) await this.stopGuard(this.fleet.topo.dependentsClosure(units));
@@ -508,6 +514,23 @@ export class Runtime implements Control {
     this.edges.clock.wakeAt(null);
     return result;
   }
+}
+
+/** Default soak time of a canary given without one (`--canary` alone). */
+export const DEFAULT_CANARY_MS = 30_000;
+
+/** A rolling restart's settings from an operator's request, checked. */
+function rolloutPlan(o: RollingOptions): RolloutPlan {
+  const maxUnavailable = o.maxUnavailable === null ? null : parseMaxUnavailable(o.maxUnavailable);
+  if (o.maxUnavailable !== null && maxUnavailable === null) {
+    throw new SupdError('SUPD_BAD_REQUEST', `maxUnavailable: expected a count of units (1 or more) or a percentage like 25%, got "${o.maxUnavailable}"`);
+  }
+  let canary: number | null = null;
+  if (o.canary !== null) {
+    canary = o.canary === 'true' || o.canary === '' ? DEFAULT_CANARY_MS : parseDuration(o.canary);
+    if (canary === null) throw new SupdError('SUPD_BAD_REQUEST', `canary: expected a soak time like 30s or 5m, got "${o.canary}"`);
+  }
+  return { strategy: o.strategy, maxUnavailable, canary };
 }
 
 function lastLine(s: string): string {

@@ -82,7 +82,7 @@ t.test('show prints the exact command on its own line and the resolved spec', as
 });
 
 t.test('a finished command prints its message and the rollout steps', async (t) => {
-  const req = { action: 'restart', target: 'web', safe: false, wait: true, rolling: 'one-by-one', withDependents: false } as const;
+  const req = { action: 'restart' as const, targets: ['web'], safe: false, wait: true, rolling: null, withDependents: false };
   const result = { ...okResult(req, ['web_1', 'web_2']), rollout: rolloutView('r1', { state: 'ok', steps: [
     { unit: 'web_1', batch: 0, action: 'restart', state: 'ok', reason: null },
     { unit: 'web_2', batch: 1, action: 'restart', state: 'ok', reason: null },

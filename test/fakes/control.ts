@@ -37,7 +37,8 @@ export function rolloutView(id: string, over: Partial<RolloutView> = {}): Rollou
 }
 
 export function okResult(req: CommandRequest, units: string[]): CommandResult {
-  return { ok: true, units, message: `${req.action} ${req.target}: done`, failures: [], forced: [], rollout: null };
+  const outcomes = units.map((unit) => ({ unit, role: 'target' as const, outcome: 'done' as const, reason: null }));
+  return { ok: true, units, message: `${req.action} ${req.targets.join(' ')}: done`, failures: [], forced: [], outcomes, rollout: null };
 }
 
 export class FakeControl implements Control {
@@ -85,11 +86,12 @@ export class FakeControl implements Control {
   async command(req: CommandRequest): Promise<CommandResult> {
     this.commands.push(req);
     if (this.closing) throw new SupdError('SUPD_SHUTTING_DOWN', 'supd is shutting down');
-    const units = this.resolve(req.target);
-    if (units.length === 0) throw new SupdError('SUPD_UNKNOWN_TARGET', `no unit or group named "${req.target}"`);
-    if (this.busy.has(req.target)) {
-      throw new SupdError('SUPD_CONFLICT', `a rollout already runs on ${req.target}`, { hint: 'wait for it, or cancel it' });
-    }
+    const units = req.targets.flatMap((target) => {
+      const found = this.resolve(target);
+      if (found.length === 0) throw new SupdError('SUPD_UNKNOWN_TARGET', `no unit or group named "${target}"`);
+      if (this.busy.has(target)) throw new SupdError('SUPD_CONFLICT', `a rollout already runs on ${target}`, { hint: 'wait for it, or cancel it' });
+      return found;
+    });
     return this.onCommand === null ? okResult(req, units) : this.onCommand(req);
   }
 
