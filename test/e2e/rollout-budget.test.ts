@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import type { RolloutView, SupdEvent, UnitStatus } from '../../daemon/control.js';
-import { NODE, FIXTURES, Supd, assertBuilt, waitUntil } from './harness.js';
+import { NODE, FIXTURES, Supd, assertBuilt } from './harness.js';
 
 assertBuilt();
 
@@ -25,6 +25,8 @@ class OutOfService {
 
   constructor(private readonly supd: Supd, initial: UnitStatus[]) {
     for (const u of initial) this.state.set(u.name, u.state);
+    // Transitions before now (boot) are already in `initial`.
+    this.seenEvents = supd.events.length;
     this.timer = setInterval(() => void this.poll(), 40);
   }
 
@@ -107,7 +109,7 @@ t.test('a failed follower is started first, no serving follower leaves meanwhile
   await new Promise((r) => setTimeout(r, 1500));
   t.equal((await supd.unit('f1')).state, 'starting', 'f1 is not ready yet');
   t.same({ f2: await pid('f2'), f3: await pid('f3') }, before, 'no serving follower restarted while f1 is not ready');
-  t.same(supd.transitions().slice(0).filter((e, i) => i >= 0 && (e.unit === 'f2' || e.unit === 'f3') && supd.events.indexOf(e) >= from), [], 'f2 and f3 did not change state at all');
+  t.same(supd.events.slice(from).filter((e) => e.type === 'transition' && (e.unit === 'f2' || e.unit === 'f3')), [], 'f2 and f3 did not change state at all');
 
   fs.writeFileSync(path.join(dir, 'ok-f1'), '');
   const done = await rolloutOf(from, (r) => r.id === second.id && r.finished !== null, 'the second rollout to end');
@@ -121,5 +123,4 @@ t.test('a failed follower is started first, no serving follower leaves meanwhile
   t.ok(watch.polls >= 10, `status was sampled (${watch.polls} polls)`);
   t.equal(watch.maxFromEvents, 1, 'never more than one follower out, at any transition');
   t.ok(watch.maxFromPolls <= 1, 'nor at any status poll');
-  await waitUntil(() => true, 'nothing');
 });
