@@ -2,7 +2,7 @@
 // No I/O here, so every format supctl prints is tested without a daemon.
 import { createRequire } from 'node:module';
 import type {
-  CommandResult, ReloadResult, RolloutView, UnitFailure, UnitSpec, UnitStatus,
+  CommandResult, ReloadResult, RolloutView, UnitFailure, UnitOutcome, UnitSpec, UnitStatus,
 } from '../daemon/api/contract.js';
 
 /** 45s, 3m12s, 2h05m, 3d04h: two units at most, like `ps` and `systemctl` show ages. */
@@ -128,6 +128,34 @@ export function commandDone(action: string, target: string, result: CommandResul
   const lines = [result.message !== '' ? result.message : `${action} ${target}: ${units}`];
   if (result.rollout !== null) lines.push(rolloutLine(result.rollout));
   return `${lines.join('\n')}\n`;
+}
+
+const DONE: Record<string, string> = { start: 'started', stop: 'stopped', restart: 'restarted' };
+const ALREADY: Record<string, string> = { start: 'already ready', stop: 'already stopped', restart: 'restarted' };
+const UNDER_WAY: Record<string, string> = { start: 'starting', stop: 'stopping', restart: 'restarting' };
+
+function outcomeText(action: string, o: UnitOutcome): string {
+  const role = o.role === 'requirement' ? ' (required)' : o.role === 'dependent' ? ' (dependent)' : '';
+  switch (o.outcome) {
+    case 'done':
+      return `${DONE[action] ?? action}${role}`;
+    case 'already':
+      return `${ALREADY[action] ?? action}${role}`;
+    case 'pending':
+      return `${UNDER_WAY[action] ?? action}${role}`;
+    case 'forced':
+      return `stopped${role}: the drain hit its timeout`;
+    case 'failed':
+      return `FAILED${role}: ${o.reason ?? 'unknown reason'}`;
+  }
+}
+
+/** A start/stop/restart job: a summary line, then every unit it touched with its outcome. */
+export function jobDone(action: string, targets: readonly string[], result: CommandResult): string {
+  const failed = result.outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'forced').length;
+  const head = `${action} ${targets.join(' ')}: ${failed === 0 ? 'ok' : `${failed} of ${result.outcomes.length} failed`}`;
+  const width = Math.max(0, ...result.outcomes.map((o) => o.unit.length));
+  return `${[head, ...result.outcomes.map((o) => `  ${o.unit.padEnd(width)}  ${outcomeText(action, o)}`)].join('\n')}\n`;
 }
 
 export function rolloutLine(r: RolloutView): string {

@@ -60,6 +60,12 @@ export interface RolloutView {
   id: string;
   target: string;
   strategy: 'one-by-one' | 'half-by-half';
+  /** `maxUnavailable` as given (`2`, `25%`); null: the strategy sets the budget. */
+  maxUnavailable: string | null;
+  /** Units of the rollout that may be out of service at once. */
+  budget: number;
+  /** The canary's soak time in ms; null: no canary. */
+  canary: number | null;
   state: RolloutState;
   /** What started it: `api`, `metadata:<file>`, … */
   trigger: string;
@@ -67,21 +73,41 @@ export interface RolloutView {
   created: string;
   finished: string | null;
   error: { unit: string; reason: string } | null;
-  /** Steps in order; with half-by-half, `batch` tells which half a unit is in. */
-  steps: { unit: string; batch: number; state: RolloutStepState; reason: string | null }[];
+  /** Steps in order; `batch` numbers the steps begun together. `action`: `restart` takes a serving
+   * unit out, restarts it and puts it back; `start` brings up a unit that was already down. */
+  steps: { unit: string; batch: number; action: 'start' | 'restart'; state: RolloutStepState; reason: string | null }[];
 }
 
 export type Action = 'start' | 'stop' | 'restart';
 
+/** A rolling restart's settings as an operator gives them (checked by the runtime). */
+export interface RollingOptions {
+  strategy: 'one-by-one' | 'half-by-half';
+  /** A count of units (`2`) or a percentage (`25%`); null: the strategy's budget. */
+  maxUnavailable: string | null;
+  /** The canary's soak time (`30s`); null: no canary. */
+  canary: string | null;
+}
+
 export interface CommandRequest {
   action: Action;
-  /** A unit, a group or `all`. */
-  target: string;
+  /** Units, groups or `all`: one job over all of them. */
+  targets: string[];
   safe: boolean;
   /** Wait until the units are ready (start/restart) or stopped (stop). */
   wait: boolean;
-  rolling: 'one-by-one' | 'half-by-half' | null;
+  rolling: RollingOptions | null;
   withDependents: boolean;
+}
+
+/** One unit a command touched: a target, a requirement it started, a dependent it stopped or
+ * restarted. `done`: got there; `already`: was there before; `forced`: stopped after a drain that
+ * hit its timeout; `pending`: not waited for (--no-wait). */
+export interface UnitOutcome {
+  unit: string;
+  role: 'target' | 'requirement' | 'dependent';
+  outcome: 'done' | 'already' | 'failed' | 'forced' | 'pending';
+  reason: string | null;
 }
 
 export interface UnitFailure {
@@ -99,6 +125,8 @@ export interface CommandResult {
   failures: UnitFailure[];
   /** Units whose drain hit its timeout. */
   forced: string[];
+  /** Every unit the command touched, with its outcome (a rollout's are in its steps). */
+  outcomes: UnitOutcome[];
   rollout: RolloutView | null;
 }
 

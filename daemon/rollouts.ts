@@ -1,232 +1,144 @@
-// Runs rollouts for the runtime: turns what the units do into rollout observations, restarts each
-// batch through the fleet, keeps one rollout per unit at a time, coalesces metadata changes, and
-// writes every rollout to `<stateDir>/rollouts.json` so a restarted supd reports an interrupted one.
+// Rollout persistence, off the dispatch path: the core holds and runs the rollouts; this shell
+// writes them to `<stateDir>/rollouts.json` (so a restarted supd reports an interrupted one) in
+// one coalesced asynchronous write after a burst of changes, and synchronously once more at
+// shutdown so the final state is never lost. It also turns a rollout into its API view.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { SupdError } from './errors.js';
-import type { CommandResult, RolloutStepState, RolloutView } from './control.js';
-import { advance, cancel, createRollout, interrupt, isActive, observe, type Rollout, type RolloutAction, type Strategy } from './core/rollout.js';
-import type { Fleet, FleetEvent } from './core/fleet.js';
+import type { CommandResult, RolloutView } from './control.js';
+import type { Rollout, RolloutPlan, RolloutStep } from './core/rollout.js';
 import { readStateJson } from './edges/state-files.js';
 
-/** What the manager needs of the runtime. */
-export interface RolloutHost {
-  readonly fleet: Fleet;
-  now(): number;
-  dispatch(ev: FleetEvent): void;
-  publish(e: { type: 'rollout'; rollout: RolloutView; at: string }): void;
-}
+/** Writes of a burst of changes are coalesced into one, this long after the first. */
+const WRITE_DELAY_MS = 50;
 
-interface Tracking {
-  /** Per unit in progress: the generation its new process must reach. */
-  minGen: Map<string, number>;
-  waiters: ((r: Rollout) => void)[];
-}
-
-const KEEP = 50;
-
-/** rollouts.json as supd writes it, checked field by field: anything else is set aside at boot. */
-function isSavedRollouts(v: unknown): v is Rollout[] {
-  const obj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-  return Array.isArray(v) && v.every((r) => obj(r) && typeof r['id'] === 'string' && typeof r['target'] === 'string'
-    && typeof r['strategy'] === 'string' && typeof r['state'] === 'string' && typeof r['created'] === 'number'
-    && Array.isArray(r['steps']) && r['steps'].every((s) => obj(s) && typeof s['unit'] === 'string' && typeof s['state'] === 'string'));
-}
-
-export class RolloutManager {
-  private rollouts: Rollout[] = [];
-  private tracking = new Map<string, Tracking>();
+export class RolloutStore {
+  private dirty = false;
+  private timer: NodeJS.Timeout | null = null;
+  private writing = false;
+  private closed = false;
   private seq = 0;
 
-  constructor(private readonly host: RolloutHost, private readonly stateDir: string | null, private readonly log: Logger) {}
+  constructor(
+    private readonly stateDir: string | null,
+    private readonly log: Logger,
+    /** The rollouts to write, as the core holds them now. */
+    private readonly current: () => readonly Rollout[],
+  ) {}
 
   private get file(): string | null {
     return this.stateDir === null ? null : path.join(this.stateDir, 'rollouts.json');
   }
 
-  /** Loads the rollouts of the last run; one still running then was interrupted. */
-  restoreInterrupted(): void {
+  /** The rollouts saved by the last run (those still running then are the core's to interrupt). */
+  load(): Rollout[] {
     const file = this.file;
-    if (file === null) return;
+    if (file === null) return [];
     const saved = readStateJson(file, isSavedRollouts, (f, reason, aside) =>
       this.log.error({ file: f, aside }, `${reason}; ${aside === null ? 'left in place' : `set aside as ${aside}`}; supd starts without the rollouts it held`));
-    if (saved === null) return;
-    try {
-      for (const r of saved) {
-        if (isActive(r)) {
-          interrupt(r, this.host.now());
-          this.log.warn({ rollout: r.id, target: r.target }, `rollout ${r.id} of ${r.target} was interrupted by a supd restart`);
-        }
-      }
-      this.rollouts = saved;
-      this.save();
-    } catch (err) {
-      this.log.warn({ err, file }, 'could not read saved rollouts; starting without them');
-    }
+    return saved ?? [];
   }
 
-  private save(): void {
+  /** Something changed: one write follows shortly, whatever else changes meanwhile. */
+  changed(): void {
+    if (this.file === null || this.closed) return;
+    this.dirty = true;
+    if (this.timer === null && !this.writing) this.timer = setTimeout(() => void this.writeLater(), WRITE_DELAY_MS);
+  }
+
+  private async writeLater(): Promise<void> {
+    this.timer = null;
+    const file = this.file;
+    if (file === null || this.closed || !this.dirty) return;
+    this.dirty = false;
+    this.writing = true;
+    const tmp = `${file}.${++this.seq}.tmp`;
+    try {
+      await fs.promises.mkdir(path.dirname(file), { recursive: true });
+      await fs.promises.writeFile(tmp, serialise(this.current()));
+      // The final synchronous write at shutdown wins over a write still in flight.
+      if (this.closed) await fs.promises.rm(tmp, { force: true });
+      else fs.renameSync(tmp, file);
+    } catch (err) {
+      this.log.warn({ err, file }, 'could not save rollouts');
+      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    } finally {
+      this.writing = false;
+    }
+    if (this.dirty) this.changed();
+  }
+
+  /** Writes the current state now, synchronously, and stops writing (supd is stopping). */
+  flush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.closed = true;
     const file = this.file;
     if (file === null) return;
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      const tmp = `${file}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify(this.rollouts.slice(-KEEP)));
+      const tmp = `${file}.final.tmp`;
+      fs.writeFileSync(tmp, serialise(this.current()));
       fs.renameSync(tmp, file);
     } catch (err) {
       this.log.warn({ err, file }, 'could not save rollouts');
     }
   }
-
-  list(): RolloutView[] {
-    return this.rollouts.map(view);
-  }
-
-  get(id: string): RolloutView | null {
-    const r = this.rollouts.find((x) => x.id === id);
-    return r === undefined ? null : view(r);
-  }
-
-  stepOf(unit: string): { id: string; step: RolloutStepState } | null {
-    for (let i = this.rollouts.length - 1; i >= 0; i--) {
-      const r = this.rollouts[i] as Rollout;
-      if (!isActive(r)) continue;
-      const s = r.steps.find((x) => x.unit === unit);
-      if (s !== undefined) return { id: r.id, step: s.state };
-    }
-    return null;
-  }
-
-  private activeFor(units: readonly string[]): Rollout | undefined {
-    const set = new Set(units);
-    return this.rollouts.find((r) => isActive(r) && r.steps.some((s) => set.has(s.unit)));
-  }
-
-  start(req: { target: string; units: string[]; strategy: Strategy; safe: boolean; trigger: string; wait: boolean }): Promise<CommandResult> {
-    const busy = this.activeFor(req.units);
-    if (busy !== undefined) {
-      throw new SupdError('SUPD_CONFLICT', `a rollout (${busy.id}, ${busy.target}) is already running on ${req.target}`, {
-        hint: `wait for it, or cancel it: POST /v1/rollouts/${busy.id}/cancel`,
-      });
-    }
-    const now = this.host.now();
-    const r = createRollout({ id: `r${now.toString(36)}${(++this.seq).toString(36)}`, ...req, now });
-    this.rollouts.push(r);
-    if (this.rollouts.length > KEEP * 2) this.rollouts = this.rollouts.filter((x, i) => isActive(x) || i >= this.rollouts.length - KEEP);
-    const t: Tracking = { minGen: new Map(), waiters: [] };
-    this.tracking.set(r.id, t);
-    this.log.info({ rollout: r.id, target: r.target, strategy: r.strategy, trigger: r.trigger, units: req.units }, `rollout ${r.id} of ${r.target} started (${r.trigger})`);
-    const done = new Promise<Rollout>((resolve) => t.waiters.push(resolve));
-    this.perform(r, advance(r, now));
-    if (!req.wait) return Promise.resolve(result(r));
-    return done.then(result);
-  }
-
-  cancel(id: string): RolloutView {
-    const r = this.rollouts.find((x) => x.id === id);
-    if (r === undefined) throw new SupdError('SUPD_UNKNOWN_ROLLOUT', `no rollout with id "${id}"`);
-    this.perform(r, cancel(r, this.host.now()));
-    return view(r);
-  }
-
-  /** A running rollout whose units the metadata change concerns gets one more pass (coalesced). */
-  coalesce(units: readonly string[], trigger: string): boolean {
-    const r = this.activeFor(units);
-    if (r === undefined) return false;
-    r.again = trigger;
-    this.log.info({ rollout: r.id, trigger }, `change during rollout ${r.id}: one more pass will follow`);
-    return true;
-  }
-
-  /** Called on each transition of a unit and when its lb hooks finish. */
-  onTransition(unit: string, hook?: { purpose: 'lb-disable' | 'lb-enable'; ok: boolean; message: string }): void {
-    for (const r of this.rollouts) {
-      if (!isActive(r)) continue;
-      const minGen = this.tracking.get(r.id)?.minGen.get(unit);
-      if (minGen === undefined) continue;
-      const outcome = this.outcome(unit, minGen, hook);
-      if (outcome !== null) this.perform(r, observe(r, unit, outcome, this.host.now()));
-    }
-  }
-
-  private outcome(unit: string, minGen: number, hook?: { purpose: string; ok: boolean; message: string }): { ok: true } | { ok: false; reason: string } | null {
-    const f = this.host.fleet;
-    const u = f.units.get(unit);
-    const spec = f.specs.get(unit);
-    if (u === undefined || spec === undefined) return { ok: false, reason: 'unit removed during the rollout' };
-    if (hook !== undefined && !hook.ok) return { ok: false, reason: `${hook.purpose} hook ${hook.message}` };
-    const s = u.s.state;
-    if (s === 'ready' && u.gen >= minGen) {
-      // Ready again: done once the lb.enable hook (if any) put it back.
-      if (spec.lb?.enable && u.lbDisabled) return hook?.purpose === 'lb-enable' && hook.ok ? { ok: true } : null;
-      return { ok: true };
-    }
-    if (s === 'failed' || s === 'backoff' || (s === 'inactive' && (u.gen >= minGen || u.goal === 'down'))) {
-      return { ok: false, reason: `did not come back ready: ${u.reason}` };
-    }
-    return null;
-  }
-
-  private perform(r: Rollout, actions: RolloutAction[]): void {
-    for (const a of actions) {
-      if (a.kind === 'restart') {
-        const t = this.tracking.get(r.id);
-        for (const name of a.units) {
-          const u = this.host.fleet.units.get(name);
-          t?.minGen.set(name, (u?.gen ?? 0) + 1);
-        }
-        this.log.info({ rollout: r.id, units: a.units }, `rollout ${r.id}: restarting ${a.units.join(', ')}`);
-        this.host.dispatch({ type: 'restart', units: a.units, safe: r.safe, withDependents: false, strictLb: true, job: null, now: this.host.now() });
-      } else {
-        this.finished(r);
-      }
-    }
-    this.save();
-    this.host.publish({ type: 'rollout', rollout: view(r), at: new Date(this.host.now()).toISOString() });
-  }
-
-  private finished(r: Rollout): void {
-    const t = this.tracking.get(r.id);
-    this.tracking.delete(r.id);
-    const msg = `rollout ${r.id} of ${r.target}: ${r.state}${r.error ? ` at ${r.error.unit}: ${r.error.reason}` : ''}`;
-    if (r.state === 'ok') this.log.info({ rollout: r.id }, msg);
-    else this.log.warn({ rollout: r.id, error: r.error }, msg);
-    for (const w of t?.waiters ?? []) w(r);
-    if (r.again !== null && r.state !== 'canceled') {
-      const units = r.steps.map((s) => s.unit);
-      const trigger = r.again;
-      queueMicrotask(() => {
-        this.start({ target: r.target, units, strategy: r.strategy, safe: r.safe, trigger, wait: false }).catch((err: unknown) =>
-          this.log.warn({ err }, `the coalesced rollout of ${r.target} could not start`));
-      });
-    }
-  }
-
-  /** supd is stopping: running rollouts end as interrupted. */
-  interruptAll(): void {
-    for (const r of this.rollouts) {
-      if (!isActive(r)) continue;
-      interrupt(r, this.host.now());
-      this.finished(r);
-    }
-    this.save();
-  }
-
-  onReload(): void {
-    // Units a reload removed fail their steps through onTransition; nothing else to do.
-  }
 }
 
-export function view(r: Rollout): RolloutView {
+/** rollouts.json as supd writes it (or wrote it before rollouts had a plan), checked field by
+ * field: anything else is set aside at boot. */
+function isSavedRollouts(v: unknown): v is Rollout[] {
+  if (!Array.isArray(v) || !v.every((x) => fromSaved(x) !== null)) return false;
+  for (let i = 0; i < v.length; i++) v[i] = fromSaved(v[i]);
+  return true;
+}
+
+function serialise(rollouts: readonly Rollout[]): string {
+  return JSON.stringify(rollouts);
+}
+
+const STEP_STATES = new Set(['pending', 'in-progress', 'ok', 'error', 'canceled']);
+const STATES = new Set(['running', 'ok', 'error', 'canceled', 'interrupted']);
+
+/** A saved rollout, checked field by field; older files (a `strategy` field, no plan) still load. */
+function fromSaved(x: unknown): Rollout | null {
+  if (typeof x !== 'object' || x === null) return null;
+  const o = x as Record<string, unknown>;
+  if (typeof o['id'] !== 'string' || typeof o['target'] !== 'string' || !Array.isArray(o['steps'])) return null;
+  if (typeof o['state'] !== 'string' || !STATES.has(o['state'])) return null;
+  const plan = (o['plan'] ?? { strategy: o['strategy'] ?? 'one-by-one', maxUnavailable: null, canary: null }) as RolloutPlan;
+  const steps: RolloutStep[] = [];
+  for (const s of o['steps'] as unknown[]) {
+    if (typeof s !== 'object' || s === null) return null;
+    const st = s as Record<string, unknown>;
+    if (typeof st['unit'] !== 'string' || typeof st['state'] !== 'string' || !STEP_STATES.has(st['state'])) return null;
+    steps.push({
+      unit: st['unit'], batch: typeof st['batch'] === 'number' ? st['batch'] : 0, action: st['action'] === 'start' ? 'start' : 'restart',
+      state: st['state'] as RolloutStep['state'], reason: typeof st['reason'] === 'string' ? st['reason'] : null,
+    });
+  }
+  const num = (k: string): number | null => (typeof o[k] === 'number' ? o[k] : null);
   return {
-    id: r.id, target: r.target, strategy: r.strategy, state: r.state, trigger: r.trigger, safe: r.safe,
-    created: new Date(r.created).toISOString(), finished: r.finished === null ? null : new Date(r.finished).toISOString(),
-    error: r.error, steps: r.steps.map((s) => ({ unit: s.unit, batch: s.batch, state: s.state, reason: s.reason })),
+    id: o['id'], target: o['target'], plan, budget: num('budget') ?? 1, safe: o['safe'] === true,
+    trigger: typeof o['trigger'] === 'string' ? o['trigger'] : 'api', created: num('created') ?? 0, finished: num('finished'),
+    state: o['state'] as Rollout['state'], error: (o['error'] ?? null) as Rollout['error'], steps, again: null, soakUntil: null,
+    job: null, nextBatch: num('nextBatch') ?? 0,
   };
 }
 
-function result(r: Rollout): CommandResult {
+export function view(r: Rollout): RolloutView {
+  const m = r.plan.maxUnavailable;
+  return {
+    id: r.id, target: r.target, strategy: r.plan.strategy,
+    maxUnavailable: m === null ? null : 'count' in m ? String(m.count) : `${m.percent}%`,
+    budget: r.budget, canary: r.plan.canary, state: r.state, trigger: r.trigger, safe: r.safe,
+    created: new Date(r.created).toISOString(), finished: r.finished === null ? null : new Date(r.finished).toISOString(),
+    error: r.error, steps: r.steps.map((s) => ({ unit: s.unit, batch: s.batch, action: s.action, state: s.state, reason: s.reason })),
+  };
+}
+
+export function rolloutResult(r: Rollout): CommandResult {
   const ok = r.state === 'ok' || r.state === 'running';
   return {
     ok,
@@ -234,6 +146,7 @@ function result(r: Rollout): CommandResult {
     message: r.error ? `rollout ${r.id} ${r.state} at ${r.error.unit}: ${r.error.reason}` : `rollout ${r.id} of ${r.target}: ${r.state}`,
     failures: r.error ? [{ unit: r.error.unit, reason: r.error.reason, logTail: [] }] : [],
     forced: [],
+    outcomes: [],
     rollout: view(r),
   };
 }

@@ -4,15 +4,18 @@
 import type { Logger } from 'pino';
 import { SupdError } from './errors.js';
 import type {
-  CommandRequest, CommandResult, Control, LogFollow, ReloadResult, RolloutView, SupdEvent, UnitActionOutcome,
+  CommandRequest, CommandResult, Control, LogFollow, ReloadResult, RollingOptions, RolloutView, SupdEvent, UnitActionOutcome,
   UnitActionResult, UnitFailure, UnitStatus,
 } from './control.js';
 import { allDown, createFleet, isStale, dispatch, type Fleet, type FleetEffect, type FleetEvent, type Topology } from './core/fleet.js';
 import { pidOf, type UnitEvent } from './core/model.js';
+import type { JobEffect } from './core/jobs.js';
+import { parseDuration, parseMaxUnavailable } from '../units/convert.js';
 import type { Edges, EdgeHooks } from './edge-set.js';
 import type { UnitSpec, LoadResult, Signal } from '../units/types.js';
 import { toStatus, type Sample } from './status.js';
-import { RolloutManager } from './rollouts.js';
+import { RolloutStore, rolloutResult, view } from './rollouts.js';
+import type { Rollout, RolloutPlan } from './core/rollout.js';
 import { bootTargets } from './core/recovery.js';
 import type { Journal } from './edges/journal.js';
 import { asSupd, type RunAs } from './edges/runas.js';
@@ -38,7 +41,7 @@ export interface RuntimeOptions {
   onCoreException?: (err: unknown, event: string) => void;
 }
 
-type Pending = { resolve: (r: { ok: boolean; failures: { unit: string; reason: string }[]; forced: string[] }) => void };
+type Pending = { resolve: (r: JobEffect) => void };
 
 export class Runtime implements Control {
   readonly fleet: Fleet;
@@ -53,7 +56,9 @@ export class Runtime implements Control {
   private sampledAt = -Infinity;
   private logWatches = new Map<string, { cancel(): void }>();
   private resolveTarget: (target: string) => string[] | null;
-  readonly rollouts_: RolloutManager;
+  private readonly store: RolloutStore;
+  /** Operators waiting for a rollout to finish, by its job id. */
+  private rolloutWaiters = new Map<string, (r: Rollout) => void>();
   closing = false;
 
   constructor(private readonly opts: RuntimeOptions) {
@@ -61,7 +66,7 @@ export class Runtime implements Control {
     this.resolveTarget = opts.resolveTarget;
     this.edges = opts.edges(this.hooks());
     this.fleet = createFleet(opts.specs, opts.topo, this.edges.clock.now());
-    this.rollouts_ = new RolloutManager(this, opts.stateDir, opts.log);
+    this.store = new RolloutStore(opts.stateDir, opts.log, () => this.fleet.rollouts.list());
   }
 
   private hooks(): EdgeHooks {
@@ -84,12 +89,23 @@ export class Runtime implements Control {
    * they settled (ready or failed). */
   async boot(goals: ReadonlyMap<string, 'up' | 'down'> = new Map()): Promise<CommandResult> {
     const auto = bootTargets([...this.fleet.specs.values()], goals);
-    this.rollouts_.restoreInterrupted();
+    this.restoreRollouts();
     return this.runJob('start', auto, (job) => ({ type: 'start', units: auto, job, now: this.now() }));
   }
 
   now(): number {
     return this.edges.clock.now();
+  }
+
+  /** Loads the rollouts of the last run; the core marks one still running then as interrupted. */
+  private restoreRollouts(): void {
+    const saved = this.store.load();
+    if (saved.length === 0) return;
+    for (const r of this.fleet.rollouts.restore(saved, this.now())) {
+      this.log.warn({ rollout: r.id, target: r.target }, `rollout ${r.id} of ${r.target} was interrupted by a supd restart`);
+    }
+    this.fleet.rollouts.takeChanged();
+    this.store.changed();
   }
 
   dispatch(ev: FleetEvent): void {
@@ -205,12 +221,13 @@ export class Runtime implements Control {
       case 'transition': {
         if (e.from !== e.to) this.log.info({ unit: e.unit, from: e.from, to: e.to, reason: e.reason, pid: e.pid }, `${e.unit}: ${e.from} → ${e.to}: ${e.reason}`);
         this.publish({ type: 'transition', unit: e.unit, from: e.from, to: e.to, reason: e.reason, at: new Date(e.at).toISOString(), pid: e.pid });
-        this.rollouts_.onTransition(e.unit);
         return;
       }
       case 'hookDone':
         if (!e.ok) this.log.warn({ unit: e.unit, hook: e.purpose }, `${e.unit}: ${e.purpose} hook ${e.message}`);
-        this.rollouts_.onTransition(e.unit, { purpose: e.purpose, ok: e.ok, message: e.message });
+        return;
+      case 'rollout':
+        this.onRollout(e.rollout);
         return;
       case 'metadataChanged':
         this.onMetadataChanged(e.unit, e.paths, e.at);
@@ -218,7 +235,7 @@ export class Runtime implements Control {
       case 'jobDone': {
         const p = this.pending.get(e.job);
         this.pending.delete(e.job);
-        p?.resolve({ ok: e.ok, failures: e.failures, forced: e.forced });
+        p?.resolve(e);
         return;
       }
       default: {
@@ -236,37 +253,76 @@ export class Runtime implements Control {
     };
   }
 
-  /** The master's metadata settled: its running followers are stale; with rollout.auto they are
-   * restarted by a rolling restart (or one more pass of the rollout already running). */
+  /** The master's metadata settled: its running followers are stale (the core has started their
+   * rollout, or folded the change into the one running). */
   private onMetadataChanged(master: string, paths: string[], at: number): void {
-    const spec = this.fleet.specs.get(master);
-    if (spec === undefined) return;
     const followers = [...this.fleet.specs.values()].filter((s) => s.follows === master).map((s) => s.name)
       .filter((n) => isStale(this.fleet, n));
     const file = paths[0] ?? '?';
-    const trigger = `metadata:${file}${paths.length > 1 ? ` (+${paths.length - 1})` : ''}`;
     this.log.info({ unit: master, paths, followers }, `${master}: metadata changed (${paths.join(', ')}); stale: ${followers.join(', ') || 'none'}`);
-    this.rollFollowers(master, followers, `${master} metadata changed: ${file}`, trigger, spec.rollout, at);
+    this.publishStale(followers, `${master} metadata changed: ${file}`, at);
   }
 
   /** A master on another host (`HOST/UNIT`) published a newer metadata generation: its followers
-   * here that run older processes are stale and, with their rollout.auto, rolled. */
+   * here that run older processes are stale and, with their rollout.auto, rolled by the core. */
   remoteMetadataChanged(master: string, at: number): void {
-    const specs = [...this.fleet.specs.values()].filter((s) => s.fleet?.follows?.name === master);
-    const followers = specs.map((s) => s.name).filter((n) => isStale(this.fleet, n));
-    const first = specs[0];
-    if (first === undefined || followers.length === 0) return;
+    const followers = [...this.fleet.specs.values()].filter((s) => s.fleet?.follows?.name === master).map((s) => s.name)
+      .filter((n) => isStale(this.fleet, n));
+    if (followers.length === 0) return;
     this.log.info({ unit: master, followers }, `${master}: metadata changed; stale here: ${followers.join(', ')}`);
-    this.rollFollowers(master, followers, `${master} metadata changed`, `metadata:${master}`, first.rollout, at);
+    this.publishStale(followers, `${master} metadata changed`, at);
+    this.dispatch({ type: 'remoteMetadata', master, now: this.now() });
   }
 
-  private rollFollowers(master: string, followers: string[], reason: string, trigger: string, rollout: UnitSpec['rollout'], at: number): void {
+  private publishStale(followers: string[], reason: string, at: number): void {
     const iso = new Date(at).toISOString();
     for (const f of followers) this.publish({ type: 'stale', unit: f, stale: true, reason, at: iso });
-    if (!rollout.auto || followers.length === 0) return;
-    if (this.rollouts_.coalesce(followers, trigger)) return;
-    this.rollouts_.start({ target: `${master}:followers`, units: followers, strategy: rollout.strategy, safe: true, trigger, wait: false })
-      .catch((err: unknown) => this.log.warn({ err }, `${master}: follower rollout could not start`));
+  }
+
+  /** A rollout changed in the core: log its start and end, publish it, persist it (off this path),
+   * and answer the operator waiting for it. */
+  private onRollout(r: Rollout): void {
+    if (r.steps.every((s) => s.state === 'pending' || s.state === 'in-progress') && r.finished === null && !this.announced.has(r.id)) {
+      this.announced.add(r.id);
+      this.log.info({ rollout: r.id, target: r.target, plan: r.plan, budget: r.budget, trigger: r.trigger, units: r.steps.map((s) => s.unit) },
+        `rollout ${r.id} of ${r.target} started (${r.trigger})`);
+    }
+    if (r.finished !== null) {
+      this.announced.delete(r.id);
+      const msg = `rollout ${r.id} of ${r.target}: ${r.state}${r.error ? ` at ${r.error.unit}: ${r.error.reason}` : ''}`;
+      if (r.state === 'ok') this.log.info({ rollout: r.id }, msg);
+      else this.log.warn({ rollout: r.id, error: r.error }, msg);
+      const waiter = r.job === null ? undefined : this.rolloutWaiters.get(r.job);
+      if (waiter !== undefined && r.job !== null) {
+        this.rolloutWaiters.delete(r.job);
+        waiter(r);
+      }
+    }
+    this.store.changed();
+    this.publish({ type: 'rollout', rollout: view(r), at: new Date(this.now()).toISOString() });
+  }
+
+  private announced = new Set<string>();
+
+  /** Starts a rolling restart in the core; resolves when it finished (or at once without wait). */
+  private startRollout(target: string, units: string[], plan: RolloutPlan, wait: boolean): Promise<CommandResult> {
+    const busy = this.fleet.rollouts.activeFor(units);
+    if (busy !== undefined) {
+      throw new SupdError('SUPD_CONFLICT', `a rollout (${busy.id}, ${busy.target}) is already running on ${target}`, {
+        hint: `wait for it, or cancel it: POST /v1/rollouts/${busy.id}/cancel`,
+      });
+    }
+    const job = `rollout-${++this.jobSeq}`;
+    const done = new Promise<Rollout>((resolve) => this.rolloutWaiters.set(job, resolve));
+    this.dispatch({ type: 'rollout', target, units, plan, safe: true, trigger: 'api', job, now: this.now() });
+    const r = [...this.fleet.rollouts.list()].reverse().find((x) => x.job === job);
+    if (!wait || r === undefined) {
+      this.rolloutWaiters.delete(job);
+      return Promise.resolve(r === undefined
+        ? { ok: false, units, message: 'the rollout did not start', failures: [], forced: [], outcomes: [], rollout: null }
+        : rolloutResult(r));
+    }
+    return done.then(rolloutResult);
   }
 
   /** Files changed under some master's metadata globs (from the watch edge). */
@@ -288,10 +344,11 @@ export class Runtime implements Control {
   runJob(action: string, units: string[], make: (job: string | null) => FleetEvent, wait = true): Promise<CommandResult> {
     if (!wait) {
       this.dispatch(make(null));
-      return Promise.resolve({ ok: true, units, message: `${action}: ${units.length} unit(s)`, failures: [], forced: [], rollout: null });
+      const outcomes = units.map((unit) => ({ unit, role: 'target' as const, outcome: 'pending' as const, reason: null }));
+      return Promise.resolve({ ok: true, units, message: `${action}: ${units.length} unit(s)`, failures: [], forced: [], outcomes, rollout: null });
     }
     const job = `job-${++this.jobSeq}`;
-    const done = new Promise<{ ok: boolean; failures: { unit: string; reason: string }[]; forced: string[] }>((resolve) => this.pending.set(job, { resolve }));
+    const done = new Promise<JobEffect>((resolve) => this.pending.set(job, { resolve }));
     this.dispatch(make(job));
     return done.then(async (r) => {
       const failures: UnitFailure[] = await Promise.all(r.failures.map(async (f) => ({
@@ -300,7 +357,7 @@ export class Runtime implements Control {
       const forcedMsg = r.forced.length > 0 ? `drain forced by timeout: ${r.forced.join(', ')}` : '';
       const message = r.ok ? `${action}: ok (${units.join(', ') || 'nothing to do'})`
         : failures.length > 0 ? failures.map((f) => `${f.unit}: ${f.reason}`).join('; ') : forcedMsg;
-      return { ok: r.ok, units, message, failures, forced: r.forced, rollout: null };
+      return { ok: r.ok, units, message, failures, forced: r.forced, outcomes: r.outcomes, rollout: null };
     });
   }
 
@@ -321,7 +378,7 @@ export class Runtime implements Control {
     if (u === undefined || spec === undefined) return null;
     const pid = pidOf(u.s);
     const log = { failure: this.edges.logs.failure(name), dropped: this.edges.logs.counters(name).dropped };
-    return toStatus(u, spec, this.now(), pid === null ? undefined : this.freshSamples().get(pid), this.rollouts_.stepOf(name), isStale(this.fleet, name), log);
+    return toStatus(u, spec, this.now(), pid === null ? undefined : this.freshSamples().get(pid), this.fleet.rollouts.stepOf(name), isStale(this.fleet, name), log);
   }
 
   get(name: string): { status: UnitStatus; spec: UnitSpec } | null {
@@ -340,10 +397,11 @@ export class Runtime implements Control {
 
   async command(req: CommandRequest): Promise<CommandResult> {
     if (this.closing) throw new SupdError('SUPD_SHUTTING_DOWN', 'supd is shutting down');
-    const units = this.targets(req.target);
+    // Every target is resolved before anything is done: an unknown one fails the whole command.
+    const units = [...new Set(req.targets.flatMap((target) => this.targets(target)))];
     if (req.rolling !== null) {
       if (req.action !== 'restart') throw new SupdError('SUPD_BAD_REQUEST', `--rolling only applies to restart, not ${req.action}`);
-      return this.rollouts_.start({ target: req.target, units, strategy: req.rolling, safe: true, trigger: 'api', wait: req.wait });
+      return this.startRollout(req.targets.join(' '), units, rolloutPlan(req.rolling), req.wait);
     }
     // Units on other hosts that require what stops here are stopped first, through their supd.
     if (req.action === 'stop' && this.stopGuard !== null) await this.stopGuard(this.fleet.topo.dependentsClosure(units));
@@ -377,7 +435,6 @@ export class Runtime implements Control {
     const { diffUnits } = await import('../units/diff.js');
     const d = diffUnits([...this.fleet.specs.values()].filter((s) => !this.fleet.removed.has(s.name)), loaded.units);
     this.dispatch({ type: 'reload', specs: loaded.units, topo: loaded.topo, now: this.now() });
-    this.rollouts_.onReload();
     const result: ReloadResult = { ok: true, ...d, diagnostics: loaded.diagnostics };
     this.log.info({ added: d.added, changed: d.changed, removed: d.removed }, 'reloaded unit files');
     this.publish({ type: 'reload', result, at: new Date(this.now()).toISOString() });
@@ -465,15 +522,18 @@ export class Runtime implements Control {
   }
 
   rollouts(): RolloutView[] {
-    return this.rollouts_.list();
+    return this.fleet.rollouts.list().map(view);
   }
 
   rollout(id: string): RolloutView | null {
-    return this.rollouts_.get(id);
+    const r = this.fleet.rollouts.get(id);
+    return r === undefined ? null : view(r);
   }
 
   cancelRollout(id: string): RolloutView {
-    return this.rollouts_.cancel(id);
+    if (this.fleet.rollouts.get(id) === undefined) throw new SupdError('SUPD_UNKNOWN_ROLLOUT', `no rollout with id "${id}"`);
+    this.dispatch({ type: 'cancelRollout', id, now: this.now() });
+    return this.rollout(id) as RolloutView;
   }
 
   metrics(): Promise<string> {
@@ -503,7 +563,9 @@ export class Runtime implements Control {
   /** Stops every unit (dependents first, drained when `safe`) and resolves once all are down. */
   async shutdown(safe: boolean): Promise<CommandResult> {
     this.closing = true;
-    this.rollouts_.interruptAll();
+    this.fleet.rollouts.interruptAll(this.now());
+    for (const r of this.fleet.rollouts.takeChanged()) this.onRollout(r);
+    this.store.flush();
     const units = [...this.fleet.units.keys()];
     const result = await this.runJob('stop', units, (job) => ({ type: 'stop', units, safe, job, now: this.now() }));
     if (!allDown(this.fleet)) this.log.warn('shutdown: some units still report running');
@@ -519,6 +581,23 @@ function actionResult(what: string, units: UnitActionOutcome[]): UnitActionResul
   const message = failed.length === 0 ? `${what}: ok (${units.map((u) => u.unit).join(', ') || 'no units'})`
     : `${what} failed: ${failed.map((u) => u.message).join('; ')}`;
   return { ok: failed.length === 0, message, units };
+}
+
+/** Default soak time of a canary given without one (`--canary` alone). */
+export const DEFAULT_CANARY_MS = 30_000;
+
+/** A rolling restart's settings from an operator's request, checked. */
+function rolloutPlan(o: RollingOptions): RolloutPlan {
+  const maxUnavailable = o.maxUnavailable === null ? null : parseMaxUnavailable(o.maxUnavailable);
+  if (o.maxUnavailable !== null && maxUnavailable === null) {
+    throw new SupdError('SUPD_BAD_REQUEST', `maxUnavailable: expected a count of units (1 or more) or a percentage like 25%, got "${o.maxUnavailable}"`);
+  }
+  let canary: number | null = null;
+  if (o.canary !== null) {
+    canary = o.canary === 'true' || o.canary === '' ? DEFAULT_CANARY_MS : parseDuration(o.canary);
+    if (canary === null) throw new SupdError('SUPD_BAD_REQUEST', `canary: expected a soak time like 30s or 5m, got "${o.canary}"`);
+  }
+  return { strategy: o.strategy, maxUnavailable, canary };
 }
 
 function lastLine(s: string): string {

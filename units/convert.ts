@@ -8,7 +8,7 @@ import type { JsonPath } from './parse.js';
 import { DURATION_RE, formatPath, show } from './schema.js';
 import type { RawUnit } from './schema.js';
 import type {
-  Check, EnvFileSpec, FleetDeps, FleetRef, HealthSpec, LbSpec, LimitsSpec, LimitValue, Ms, PreStartSpec, ReadySpec,
+  Check, EnvFileSpec, FleetDeps, FleetRef, HealthSpec, LbSpec, LimitsSpec, LimitValue, MaxUnavailable, Ms, PreStartSpec, ReadySpec,
   ReloadSpec, Requirement, RestartSpec, RolloutSpec, SafeStopSpec, Signal, StopSpec, UnitSpec,
 } from './types.js';
 import { LIMIT_NAMES } from './types.js';
@@ -115,6 +115,8 @@ export function toUnitSpec(raw: SubstitutedUnit, id: UnitIdentity, report: Repor
 
   const rollout: RolloutSpec = {
     strategy: raw.rollout?.strategy ?? 'one-by-one',
+    maxUnavailable: maxUnavailableOf(raw.rollout?.maxUnavailable, fail),
+    canary: raw.rollout?.canary === undefined ? null : duration(raw.rollout.canary, ['rollout', 'canary'], 0),
     debounce: duration(raw.rollout?.debounce, ['rollout', 'debounce'], 2 * SECOND),
     auto: raw.rollout?.auto ?? true,
   };
@@ -223,6 +225,24 @@ function limitAbove(soft: LimitValue, hard: LimitValue): boolean {
 }
 
 /** `250ms`, `2s`, `1m30s`, `1.5h`, or 0 → ms; null when not a duration. */
+/** `maxUnavailable`: a whole number ≥ 1, or a percentage `P%` with 0 < P ≤ 100. */
+export function parseMaxUnavailable(value: string | number): MaxUnavailable | null {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 1 ? { count: value } : null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value);
+  if (m !== null) {
+    const percent = Number(m[1]);
+    return percent > 0 && percent <= 100 ? { percent } : null;
+  }
+  return /^\s*\d+\s*$/.test(value) ? parseMaxUnavailable(Number(value)) : null;
+}
+
+function maxUnavailableOf(value: string | number | undefined, fail: Report): MaxUnavailable | null {
+  if (value === undefined) return null;
+  const m = parseMaxUnavailable(value);
+  if (m === null) fail(['rollout', 'maxUnavailable'], `rollout.maxUnavailable: expected a count of units (1 or more) or a percentage like 25%, got ${show(value)}`);
+  return m;
+}
+
 export function parseDuration(value: string | number): Ms | null {
   if (value === 0 || value === '0') return 0;
   if (typeof value !== 'string' || !DURATION_RE.test(value)) return null;

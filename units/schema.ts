@@ -89,10 +89,14 @@ const SafeStop = Type.Object(
 const Rollout = Type.Object(
   {
     strategy: Type.Optional(Type.Enum(['one-by-one', 'half-by-half'], { description: 'one-by-one or half-by-half' })),
+    maxUnavailable: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\s*\\d+(\\.\\d+)?\\s*%?\\s*$' })], {
+      description: 'a count of units or a percentage like 25%',
+    })),
+    canary: Type.Optional(Duration),
     debounce: Type.Optional(Duration),
     auto: Type.Optional(Type.Boolean({ description: 'true or false' })),
   },
-  { additionalProperties: false, description: 'a map of strategy, debounce, auto' },
+  { additionalProperties: false, description: 'a map of strategy, maxUnavailable, canary, debounce, auto' },
 );
 const Lb = Type.Object(
   { disable: Type.Optional(Command), enable: Type.Optional(Command), timeout: Type.Optional(Duration) },

@@ -69,8 +69,15 @@ export interface SafeStopSpec {
   timeout: Ms; // default 10m
 }
 
+/** A rollout's budget of units out of service: a count, or a percentage of its units. */
+export type MaxUnavailable = { count: number } | { percent: number };
+
 export interface RolloutSpec {
   strategy: 'one-by-one' | 'half-by-half';
+  /** Replaces the strategy's budget when set. */
+  maxUnavailable: MaxUnavailable | null;
+  /** Soak time of the canary (the first unit, rolled alone); null: no canary. */
+  canary: Ms | null;
   debounce: Ms; // default 2s
   auto: boolean; // default true
 }

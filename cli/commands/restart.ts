@@ -1,17 +1,22 @@
-// supctl restart [--safe] [--rolling STRATEGY] [--with-dependents] TARGET…
+// supctl restart [--safe] [--rolling STRATEGY] [--max-unavailable N|P%] [--canary [SOAK]]
+// [--with-dependents] TARGET…
 import type { Command, OptionValues } from 'commander';
 import { ROLLING_STRATEGIES, type RollingStrategy } from '../../daemon/api/limits.js';
+import { SupdError } from '../../daemon/errors.js';
 import { act } from '../act.js';
 import type { ActArgs } from '../act.js';
 import type { Context } from '../context.js';
 
 export const name = 'restart';
-export const description = 'restart units; --rolling keeps the rest serving, one (or one half) at a time';
+export const description = 'restart units; --rolling (or --max-unavailable, --canary) keeps the rest serving';
 
 export function configure(cmd: Command): void {
-  cmd.argument('<targets...>', 'units, groups or all')
+  // Optional for commander only: `--canary web` takes `web` as the soak time, which parse() gives back.
+  cmd.argument('[targets...]', 'units, groups or all')
     .option('--safe', 'drain each unit before stopping it')
     .addOption(cmd.createOption('--rolling <strategy>', 'restart one unit or one half at a time').choices(ROLLING_STRATEGIES))
+    .option('--max-unavailable <n>', 'rolling: at most N units (or P% of them) out of service at once')
+    .option('--canary [soak]', 'rolling: restart the first unit alone and keep it ready and healthy for SOAK (default 30s) first')
     .option('--with-dependents', 'also restart the units that require the targets, in order')
     .option('--no-wait', 'return once the restart is under way');
 }
@@ -20,14 +25,26 @@ function isStrategy(v: unknown): v is RollingStrategy {
   return typeof v === 'string' && (ROLLING_STRATEGIES as readonly string[]).includes(v);
 }
 
+/** A soak time as `--canary` takes it (what is not one is a target). */
+const SOAK = /^\d+(ms|s|m|h)$/;
+
 export function parse(operands: readonly string[], opts: OptionValues): ActArgs {
   const rolling: unknown = opts['rolling'];
+  const targets = [...operands];
+  let canary: unknown = opts['canary'];
+  if (typeof canary === 'string' && !SOAK.test(canary)) {
+    targets.unshift(canary);
+    canary = true;
+  }
+  if (targets.length === 0) throw new SupdError('SUPD_USAGE', "restart: missing required argument 'targets'");
   return {
-    targets: [...operands],
+    targets,
     safe: opts['safe'] === true,
     wait: opts['wait'] !== false,
     rolling: isStrategy(rolling) ? rolling : null,
     withDependents: opts['withDependents'] === true,
+    ...(typeof opts['maxUnavailable'] === 'string' ? { maxUnavailable: opts['maxUnavailable'] } : {}),
+    ...(canary === true ? { canary: '' } : typeof canary === 'string' ? { canary } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
 import { Type } from 'typebox';
 import type { Static, TSchema } from 'typebox';
 import type {
-  CommandResult, ReloadResult, RolloutView, UnitActionResult, UnitStatus,
+  CommandResult, ReloadResult, RolloutView, UnitActionResult, UnitOutcome, UnitStatus,
 } from '../control.js';
 import type { Diagnostic, UnitSpec } from '../../units/types.js';
 import { SIGNALS } from '../../units/types.js';
@@ -11,8 +11,8 @@ import type { ErrorCode } from '../errors.js';
 import { DEFAULT_LOG_LINES, MAX_LOG_LINES, ROLLING_STRATEGIES, type RollingStrategy } from './limits.js';
 
 export type {
-  Action, CommandRequest, CommandResult, ExitView, ReloadResult, RolloutState, RolloutStepState,
-  RolloutView, SupdEvent, UnitActionOutcome, UnitActionResult, UnitFailure, UnitStateName, UnitStatus,
+  Action, CommandRequest, CommandResult, ExitView, ReloadResult, RollingOptions, RolloutState, RolloutStepState,
+  RolloutView, SupdEvent, UnitActionOutcome, UnitActionResult, UnitFailure, UnitOutcome, UnitStateName, UnitStatus,
 } from '../control.js';
 export type { Diagnostic, UnitSpec } from '../../units/types.js';
 
@@ -47,17 +47,31 @@ export type TargetActionParams = Static<typeof TargetActionParams>;
 export const RolloutIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) });
 export type RolloutIdParams = Static<typeof RolloutIdParams>;
 
+const commandOptions = {
+  safe: Type.Optional(Type.Boolean()),
+  wait: Type.Optional(Type.Boolean()),
+  rolling: Type.Optional(Type.Unsafe<RollingStrategy | null>({ enum: [...ROLLING_STRATEGIES, null] })),
+  /** A rolling restart's budget: a count of units, or a percentage (`"25%"`); implies rolling. */
+  maxUnavailable: Type.Optional(Type.Unsafe<number | string>({ type: ['integer', 'string'], minLength: 1, maxLength: 16 })),
+  /** A rolling restart's canary soak time (`"30s"`); implies rolling. */
+  canary: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+  withDependents: Type.Optional(Type.Boolean()),
+};
+
 /** Body of `POST /v1/units/:target/start|stop|restart`; every key is optional. */
-export const CommandBody = Type.Object(
+export const CommandBody = Type.Object(commandOptions, { additionalProperties: false });
+export type CommandBody = Static<typeof CommandBody>;
+
+/** Body of `POST /v1/jobs`: one job over several targets. */
+export const JobBody = Type.Object(
   {
-    safe: Type.Optional(Type.Boolean()),
-    wait: Type.Optional(Type.Boolean()),
-    rolling: Type.Optional(Type.Unsafe<RollingStrategy | null>({ enum: [...ROLLING_STRATEGIES, null] })),
-    withDependents: Type.Optional(Type.Boolean()),
+    action: Type.Unsafe<'start' | 'stop' | 'restart'>({ enum: ['start', 'stop', 'restart'] }),
+    targets: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 1024 }),
+    ...commandOptions,
   },
   { additionalProperties: false },
 );
-export type CommandBody = Static<typeof CommandBody>;
+export type JobBody = Static<typeof JobBody>;
 
 /** Body of `POST /v1/units/:target/kill`: a signal name, with or without SIG (default SIGTERM). */
 export const KillBody = Type.Object(
@@ -136,6 +150,9 @@ export const RolloutViewSchema = Type.Object({
   id: Str,
   target: Str,
   strategy: Type.Unsafe<RollingStrategy>({ enum: [...ROLLING_STRATEGIES] }),
+  maxUnavailable: nullable<string>('string'),
+  budget: Type.Integer(),
+  canary: nullable<number>('integer'),
   state: Type.Unsafe<RolloutView['state']>({ enum: ['running', 'ok', 'error', 'canceled', 'interrupted'] }),
   trigger: Str,
   safe: Type.Boolean(),
@@ -145,6 +162,7 @@ export const RolloutViewSchema = Type.Object({
   steps: Type.Array(Type.Object({
     unit: Str,
     batch: Type.Integer(),
+    action: Type.Unsafe<'start' | 'restart'>({ enum: ['start', 'restart'] }),
     state: RolloutStepStateSchema,
     reason: nullable<string>('string'),
   })),
@@ -161,6 +179,12 @@ export const CommandResultSchema = Type.Object({
   message: Str,
   failures: Type.Array(Type.Object({ unit: Str, reason: Str, logTail: StrArray })),
   forced: StrArray,
+  outcomes: Type.Array(Type.Object({
+    unit: Str,
+    role: Type.Unsafe<UnitOutcome['role']>({ enum: ['target', 'requirement', 'dependent'] }),
+    outcome: Type.Unsafe<UnitOutcome['outcome']>({ enum: ['done', 'already', 'failed', 'forced', 'pending'] }),
+    reason: nullable<string>('string'),
+  })),
   rollout: nullableObject(RolloutViewSchema),
 });
 

@@ -6,7 +6,9 @@ import type { UnitSpec } from '../../units/types.js';
 import { onEvent, spawn, stop, Step, type StepResult } from './machine.js';
 import { isDown, isRunning, newUnit, type Effect, type Then, type TimerKind, type Unit, type UnitEvent } from './model.js';
 import { TimerQueue } from './timers.js';
-import { JobBook, type JobEffect, type JobWant } from './jobs.js';
+import { JobBook, wantReady, type JobEffect, type JobEntry } from './jobs.js';
+import { ROLLOUT_TIMER, RolloutBook, type OpenRollout, type RolloutDriver } from './rollout-book.js';
+import type { Rollout } from './rollout.js';
 
 /** What the fleet needs to know of the graph (units/graph.ts provides it). */
 export interface Topology {
@@ -24,6 +26,8 @@ export interface Fleet {
   units: Map<string, Unit>;
   timers: TimerQueue;
   jobs: JobBook;
+  /** Rolling restarts, running and past. */
+  rollouts: RolloutBook;
   /** Units dropped by a reload, kept until they are down. */
   removed: Set<string>;
   /** Units of other hosts (`HOST/UNIT`) as etcd last showed them: read-only records, absent while
@@ -49,14 +53,25 @@ export type FleetEvent =
   /** Files owned by a master changed; settles after its rollout debounce. */
   | { type: 'metadata'; unit: string; paths: string[]; now: number }
   /** A unit of another host changed (null: unknown now); wakes the units waiting on it. */
-  | { type: 'remote'; name: string; unit: RemoteUnit | null; now: number };
+  | { type: 'remote'; name: string; unit: RemoteUnit | null; now: number }
+  /** A master on another host published a newer metadata generation: its followers here roll. */
+  | { type: 'remoteMetadata'; master: string; now: number }
+  /** A rolling restart (the caller checked that no rollout runs on these units). */
+  | ({ type: 'rollout'; now: number } & OpenRollout)
+  | { type: 'cancelRollout'; id: string; now: number };
 
-export type FleetEffect = Exclude<Effect, { kind: 'setTimer' | 'clearTimer' }> | JobEffect;
+/** A rollout changed (a copy as it is at the end of the pass). */
+export type RolloutEffect = { kind: 'rollout'; rollout: Rollout };
+
+export type FleetEffect = Exclude<Effect, { kind: 'setTimer' | 'clearTimer' }> | JobEffect | RolloutEffect;
 
 export function createFleet(specs: UnitSpec[], topo: Topology, now: number): Fleet {
   const units = new Map<string, Unit>();
   for (const s of specs) units.set(s.name, newUnit(s.name, now));
-  return { specs: new Map(specs.map((s) => [s.name, s])), topo, units, timers: new TimerQueue(), jobs: new JobBook(), removed: new Set(), remote: new Map() };
+  return {
+    specs: new Map(specs.map((s) => [s.name, s])), topo, units, timers: new TimerQueue(), jobs: new JobBook(), rollouts: new RolloutBook(),
+    removed: new Set(), remote: new Map(),
+  };
 }
 
 const timerKey = (unit: string, timer: TimerKind): string => `${timer}\u0000${unit}`;
@@ -66,7 +81,24 @@ class Pass {
   readonly out: FleetEffect[] = [];
   private readonly changed: string[] = [];
 
+  private drv: RolloutDriver | null = null;
+
   constructor(readonly f: Fleet, readonly now: number) {}
+
+  /** How the rollouts reach the fleet during this pass. */
+  get driver(): RolloutDriver {
+    if (this.drv !== null) return this.drv;
+    const f = this.f;
+    this.drv = {
+      now: this.now,
+      unit: (name) => f.units.get(name),
+      hasLbEnable: (name) => f.specs.get(name)?.lb?.enable != null,
+      start: (name) => startUnits(this, [name], null),
+      restart: (name, safe) => restartUnits(this, { type: 'restart', units: [name], safe, withDependents: false, strictLb: true, job: null, now: this.now }),
+      setTimer: (key, due) => f.timers.set(key, due),
+    };
+    return this.drv;
+  }
 
   unit(name: string): Unit | undefined {
     return this.f.units.get(name);
@@ -82,6 +114,7 @@ class Pass {
       else {
         this.out.push(e);
         if (e.kind === 'transition' && e.from !== e.to) this.changed.push(e.unit);
+        else if (e.kind === 'hookDone') f.rollouts.onHook(this.driver, r.unit, e.purpose, e.ok, e.message);
       }
     }
     if (r.wantStart) this.tryStart(r.unit.name, r.unit.reason);
@@ -176,6 +209,7 @@ class Pass {
       const u = this.unit(name);
       if (u === undefined) continue;
       f.jobs.observe(u, this.out, (n) => this.unit(n));
+      f.rollouts.onUnit(this.driver, u);
       if (u.s.state === 'ready' || isDown(u.s) || u.s.state === 'backoff') {
         for (const d of [...f.topo.dependents(name), ...f.topo.afterDependents(name)]) {
           if (this.unit(d)?.s.state === 'waiting') this.tryStart(d, `requirement ${name} is ${u.s.state}`);
@@ -206,12 +240,20 @@ export function dispatch(f: Fleet, ev: FleetEvent): FleetEffect[] {
     case 'unit': {
       const u = f.units.get(ev.unit);
       const spec = f.specs.get(ev.unit);
-      if (u !== undefined && spec !== undefined) p.apply(onEvent(u, spec, ev.event, ev.now));
+      if (u === undefined || spec === undefined) break;
+      const r = onEvent(u, spec, ev.event, ev.now);
+      p.apply(r);
+      if (ev.event.type === 'probeResult' && ev.event.purpose === 'health') f.rollouts.onHealth(p.driver, r.unit);
       break;
     }
     case 'tick':
       for (const key of f.timers.popDue(ev.now)) {
         const sep = key.indexOf('\u0000');
+        if (key.slice(0, sep) === ROLLOUT_TIMER) {
+          f.rollouts.onTimer(p.driver, key.slice(sep + 1));
+          p.settle();
+          continue;
+        }
         const timer = key.slice(0, sep) as TimerKind;
         const unit = key.slice(sep + 1);
         const u = f.units.get(unit);
@@ -237,6 +279,11 @@ export function dispatch(f: Fleet, ev: FleetEvent): FleetEffect[] {
     case 'remote':
       remoteChanged(p, ev.name, ev.unit);
       break;
+    case 'remoteMetadata': {
+      const first = [...f.specs.values()].find((s) => s.fleet?.follows?.name === ev.master);
+      if (first !== undefined) rollFollowers(p, ev.master, first.rollout, `metadata:${ev.master}`);
+      break;
+    }
     case 'metadata': {
       const u = f.units.get(ev.unit);
       const spec = f.specs.get(ev.unit);
@@ -246,21 +293,30 @@ export function dispatch(f: Fleet, ev: FleetEvent): FleetEffect[] {
       f.timers.set(timerKey(ev.unit, 'metadata'), ev.now + spec.rollout.debounce);
       break;
     }
+    case 'rollout': {
+      const { type: _t, now: _n, ...init } = ev;
+      f.rollouts.open(p.driver, init);
+      break;
+    }
+    case 'cancelRollout':
+      f.rollouts.cancel(p.driver, ev.id);
+      break;
   }
   p.settle();
+  for (const r of f.rollouts.takeChanged()) p.out.push({ kind: 'rollout', rollout: { ...r, steps: r.steps.map((s) => ({ ...s })) } });
   return p.out;
 }
 
 function startUnits(p: Pass, targets: string[], job: string | null): void {
   const f = p.f;
   const closure = f.topo.requiresClosure(targets).filter((n) => f.units.has(n));
-  const wants = new Map<string, JobWant>();
+  const wanted = new Set(targets);
+  const entries = new Map<string, JobEntry>();
   for (const name of closure) {
     const u = f.units.get(name) as Unit;
     u.goal = 'up';
     u.pendingStop = null;
-    const running = u.s.state === 'starting' || u.s.state === 'ready';
-    wants.set(name, { kind: 'ready', minGen: running ? u.gen : u.gen + 1 });
+    entries.set(name, { want: wantReady(u, 'start'), role: wanted.has(name) ? 'target' : 'requirement', already: u.s.state === 'ready' });
   }
   for (const name of closure) {
     const u = f.units.get(name) as Unit;
@@ -289,18 +345,20 @@ function startUnits(p: Pass, targets: string[], job: string | null): void {
     }
   }
   // Opened once the starts are under way, so a unit leaving `failed` is judged on its new run.
-  if (job !== null) f.jobs.open(job, wants, p.out, (n) => f.units.get(n));
+  if (job !== null) f.jobs.open(job, entries, p.out, (n) => f.units.get(n));
 }
 
 function stopUnits(p: Pass, targets: string[], safe: boolean, job: string | null): void {
   const f = p.f;
   const closure = f.topo.dependentsClosure(targets).filter((n) => f.units.has(n));
-  const wants = new Map<string, JobWant>();
+  const wanted = new Set(targets);
+  const entries = new Map<string, JobEntry>();
   for (const name of closure) {
-    (f.units.get(name) as Unit).goal = 'down';
-    wants.set(name, { kind: 'down' });
+    const u = f.units.get(name) as Unit;
+    u.goal = 'down';
+    entries.set(name, { want: { kind: 'down' }, role: wanted.has(name) ? 'target' : 'dependent', already: isDown(u.s) });
   }
-  if (job !== null) f.jobs.open(job, wants, p.out, (n) => f.units.get(n));
+  if (job !== null) f.jobs.open(job, entries, p.out, (n) => f.units.get(n));
   // Dependents first: requestStop holds back a unit whose dependents still run.
   for (const name of closure) p.requestStop(name, safe, 'down', safe ? 'safe stop requested' : 'stop requested');
 }
@@ -308,7 +366,8 @@ function stopUnits(p: Pass, targets: string[], safe: boolean, job: string | null
 function restartUnits(p: Pass, ev: Extract<FleetEvent, { type: 'restart' }>): void {
   const f = p.f;
   const names = (ev.withDependents ? f.topo.dependentsClosure(ev.units) : ev.units).filter((n) => f.units.has(n));
-  const wants = new Map<string, JobWant>();
+  const wanted = new Set(ev.units);
+  const entries = new Map<string, JobEntry>();
   for (const name of names) {
     const u = f.units.get(name) as Unit;
     u.goal = 'up';
@@ -316,7 +375,7 @@ function restartUnits(p: Pass, ev: Extract<FleetEvent, { type: 'restart' }>): vo
       u.crashes = [];
       u.attempt = 0;
     }
-    wants.set(name, { kind: 'ready', minGen: u.gen + 1 });
+    entries.set(name, { want: wantReady(u, 'restart'), role: wanted.has(name) ? 'target' : 'dependent', already: false });
   }
   const reason = ev.safe ? 'safe restart requested' : 'restart requested';
   for (const name of names) {
@@ -326,7 +385,7 @@ function restartUnits(p: Pass, ev: Extract<FleetEvent, { type: 'restart' }>): vo
       stop(st, { safe: ev.safe, then: 'restart', reason });
     });
   }
-  if (ev.job !== null) f.jobs.open(ev.job, wants, p.out, (n) => f.units.get(n));
+  if (ev.job !== null) f.jobs.open(ev.job, entries, p.out, (n) => f.units.get(n));
 }
 
 function reload(p: Pass, specs: UnitSpec[], topo: Topology): void {
@@ -363,6 +422,23 @@ function metadataSettled(p: Pass, master: Unit): void {
   if (master.s.state !== 'ready' || paths.length === 0) return;
   master.metaChangedAt = p.now;
   p.out.push({ kind: 'metadataChanged', unit: master.name, paths, at: p.now });
+  const spec = p.f.specs.get(master.name);
+  const more = paths.length > 1 ? ` (+${paths.length - 1})` : '';
+  if (spec !== undefined) rollFollowers(p, master.name, spec.rollout, `metadata:${paths[0] ?? '?'}${more}`);
+}
+
+/** With the master's `rollout.auto`: one rollout of its followers running on the old metadata and
+ * of those already down (a failed follower is part of it: started, not skipped), not of those an
+ * operator stopped; or one more pass of the rollout already running over them. */
+function rollFollowers(p: Pass, master: string, rollout: UnitSpec['rollout'], trigger: string): void {
+  if (!rollout.auto) return;
+  const followers: string[] = [];
+  for (const s of p.f.specs.values()) {
+    const u = p.f.units.get(s.name);
+    if ((s.follows !== master && s.fleet?.follows?.name !== master) || u === undefined || u.goal !== 'up' || p.f.removed.has(s.name)) continue;
+    if (u.s.state !== 'ready' || isStale(p.f, s.name)) followers.push(s.name);
+  }
+  p.f.rollouts.onMetadata(p.driver, `${master}:followers`, followers, rollout, trigger);
 }
 
 /** A remote unit's new record: units waiting on it (requires or after) try to start again. */

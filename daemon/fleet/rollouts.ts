@@ -10,7 +10,8 @@
 import type { Logger } from 'pino';
 import { SupdError } from '../errors.js';
 import type { FleetRolloutView, RolloutView } from '../control.js';
-import { advance, cancel, createRollout, observe, type Rollout, type Strategy } from '../core/rollout.js';
+import { advance, cancel, createRollout, observe, type Look, type Rollout, type StepAction, type Strategy } from '../core/rollout.js';
+import { view } from '../rollouts.js';
 import type { FleetMember } from './member.js';
 import type { FleetStore } from './store.js';
 import { expandTarget } from './records.js';
@@ -28,11 +29,7 @@ export interface FleetRolloutRequest {
 }
 
 function viewOf(r: Stored, state: RolloutView['state'] = r.state): FleetRolloutView {
-  return {
-    id: r.id, target: r.target, strategy: r.strategy, state, trigger: r.trigger, safe: r.safe,
-    created: new Date(r.created).toISOString(), finished: r.finished === null ? null : new Date(r.finished).toISOString(),
-    error: r.error, steps: r.steps.map((s) => ({ unit: s.unit, batch: s.batch, state: s.state, reason: s.reason })), driver: r.driver,
-  };
+  return { ...view(r), state, driver: r.driver };
 }
 
 function split(name: string): { host: string; unit: string } {
@@ -45,6 +42,14 @@ export class FleetRollouts {
   private driving = new Map<string, { r: Stored; done: Promise<void> }>();
 
   constructor(private readonly member: FleetMember, private readonly store: FleetStore, private readonly log: Logger, private readonly timeoutMs: number) {}
+
+  /** How the step machine sees a `HOST/UNIT`: from the watched records (unknown: left to the step). */
+  private readonly look: Look = (name) => {
+    const { host, unit } = split(name);
+    const rec = this.member.remote(host, unit);
+    if (rec === null || rec.state === 'ready') return 'serving';
+    return rec.state === 'failed' || rec.state === 'inactive' ? 'stuck' : 'coming';
+  };
 
   private unavailable(err: unknown): SupdError {
     return new SupdError('SUPD_FLEET_UNAVAILABLE', `the fleet's etcd cannot be reached from ${this.member.host}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -86,7 +91,10 @@ export class FleetRollouts {
     const id = `f${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     await this.lock(id);
     const r: Stored = {
-      ...createRollout({ id, target: req.units.join(','), units, strategy: req.strategy, safe: true, trigger: 'api', now: Date.now() }),
+      ...createRollout({
+        id, target: req.units.join(','), units, plan: { strategy: req.strategy, maxUnavailable: null, canary: null },
+        safe: true, trigger: 'api', job: null, now: Date.now(),
+      }, this.look),
       driver: this.member.host,
     };
     return this.drive(r, req.wait);
@@ -109,25 +117,24 @@ export class FleetRollouts {
 
   private async drive(r: Stored, wait: boolean): Promise<FleetRolloutView> {
     await this.save(r);
-    this.log.info({ rollout: r.id, units: r.steps.map((s) => s.unit) }, `fleet rollout ${r.id}: ${r.strategy} over ${r.steps.length} unit(s)`);
+    this.log.info({ rollout: r.id, units: r.steps.map((s) => s.unit) }, `fleet rollout ${r.id}: ${r.plan.strategy} over ${r.steps.length} unit(s)`);
     const done = this.run(r).finally(() => this.driving.delete(r.id));
     this.driving.set(r.id, { r, done });
     if (wait) await done;
     return viewOf(r);
   }
 
-  /** Runs batches until the machine says finished; each step is a one-unit rolling restart on its host. */
+  /** Runs the steps the machine begins until it says finished; each step is a one-unit rolling
+   * restart (or a start, for a unit that was down) on its host. */
   private async run(r: Stored): Promise<void> {
-    let actions = advance(r, Date.now());
+    let actions = advance(r, this.look, Date.now());
     await this.save(r);
     while (actions.length > 0) {
+      const steps = actions.flatMap((a) => (a.kind === 'start' || a.kind === 'restart' ? [a] : []));
+      const outcomes = await Promise.all(steps.map(async (a) => ({ name: a.unit, outcome: await this.step(a.unit, a.kind) })));
       const next: typeof actions = [];
-      for (const a of actions) {
-        if (a.kind === 'finished') continue;
-        const outcomes = await Promise.all(a.units.map(async (name) => ({ name, outcome: await this.step(name) })));
-        for (const { name, outcome } of outcomes) next.push(...observe(r, name, outcome, Date.now()));
-        await this.save(r);
-      }
+      for (const { name, outcome } of outcomes) next.push(...observe(r, name, outcome, this.look, Date.now()));
+      await this.save(r);
       actions = next.filter((x) => x.kind !== 'finished');
     }
     await this.save(r);
@@ -135,10 +142,11 @@ export class FleetRollouts {
     this.log.info({ rollout: r.id, state: r.state, error: r.error }, `fleet rollout ${r.id}: ${r.state}`);
   }
 
-  private async step(name: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  private async step(name: string, action: StepAction): Promise<{ ok: true } | { ok: false; reason: string }> {
     const { host, unit } = split(name);
     try {
-      const res = await this.member.forward(host, { method: 'POST', path: `/v1/units/${encodeURIComponent(unit)}/restart`, body: { rolling: 'one-by-one', wait: true } });
+      const body = action === 'restart' ? { rolling: 'one-by-one', wait: true } : { wait: true };
+      const res = await this.member.forward(host, { method: 'POST', path: `/v1/units/${encodeURIComponent(unit)}/${action}`, body });
       if (res.status < 300) return { ok: true };
       let reason = `supd on ${host} answered ${res.status}`;
       try {
@@ -211,7 +219,7 @@ export class FleetRollouts {
   async cancel(id: string): Promise<FleetRolloutView> {
     const mine = this.driving.get(id);
     if (mine !== undefined) {
-      cancel(mine.r, Date.now());
+      cancel(mine.r, this.look, Date.now());
       await this.save(mine.r);
       return viewOf(mine.r);
     }
@@ -230,7 +238,7 @@ export class FleetRollouts {
         s.reason = 'interrupted: its driver stopped during this step';
       }
     }
-    cancel(found, Date.now());
+    cancel(found, this.look, Date.now());
     await this.save(found);
     return viewOf(found);
   }

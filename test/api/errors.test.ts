@@ -6,7 +6,7 @@ import { server } from './helpers.js';
 const bad: [string, string, unknown, RegExp][] = [
   ['an unknown rolling strategy', '/v1/units/web/restart', { rolling: 'sideways' }, /^body\.rolling must be one of "one-by-one", "half-by-half", null \(got "sideways"\)$/],
   ['a non-boolean safe', '/v1/units/web/stop', { safe: 'yes' }, /^body\.safe must be boolean/],
-  ['an unknown field', '/v1/units/web/start', { wiat: false }, /^body has an unknown field "wiat"; known fields: safe, wait, rolling, withDependents$/],
+  ['an unknown field', '/v1/units/web/start', { wiat: false }, /^body has an unknown field "wiat"; known fields: safe, wait, rolling, maxUnavailable, canary, withDependents$/],
   ['a body that is not an object', '/v1/units/web/start', [1, 2], /^body must be object/],
 ];
 

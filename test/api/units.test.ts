@@ -36,8 +36,34 @@ t.test('start with no body uses the defaults: wait, not safe, not rolling', asyn
   t.equal(res.statusCode, 200);
   t.match(res.json(), { ok: true, units: ['web_1', 'web_2'] });
   t.same(control.commands, [
-    { action: 'start', target: 'web', safe: false, wait: true, rolling: null, withDependents: false },
+    { action: 'start', targets: ['web'], safe: false, wait: true, rolling: null, withDependents: false },
   ]);
+});
+
+t.test('POST /v1/jobs: one command over several targets, every unit with its outcome', async (t) => {
+  const { app, control } = server(t);
+  const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { action: 'stop', targets: ['db', 'web'], safe: true } });
+  t.equal(res.statusCode, 200, res.body);
+  t.same(res.json().outcomes.map((o: { unit: string; outcome: string }) => `${o.unit} ${o.outcome}`), ['db done', 'web_1 done', 'web_2 done']);
+  t.same(control.commands, [{ action: 'stop', targets: ['db', 'web'], safe: true, wait: true, rolling: null, withDependents: false }]);
+  const bad = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { action: 'start', targets: [] } });
+  t.equal(bad.statusCode, 400, 'at least one target');
+  const unknown = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { action: 'start', targets: ['db', 'ghost'] } });
+  t.equal(unknown.statusCode, 404);
+  t.match(unknown.json(), { error: { code: 'SUPD_UNKNOWN_TARGET', message: /"ghost"/ } });
+});
+
+t.test('maxUnavailable and canary make a rolling restart (one-by-one unless told), on restart only', async (t) => {
+  const { app, control } = server(t);
+  const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { action: 'restart', targets: ['web'], maxUnavailable: 2, canary: '5s' } });
+  t.equal(res.statusCode, 200, res.body);
+  t.same(control.commands[0]?.rolling, { strategy: 'one-by-one', maxUnavailable: '2', canary: '5s' });
+  const pct = await app.inject({ method: 'POST', url: '/v1/units/web/restart', payload: { rolling: 'half-by-half', maxUnavailable: '25%' } });
+  t.equal(pct.statusCode, 200, pct.body);
+  t.same(control.commands[1]?.rolling, { strategy: 'half-by-half', maxUnavailable: '25%', canary: null });
+  const stop = await app.inject({ method: 'POST', url: '/v1/units/web/stop', payload: { canary: '5s' } });
+  t.equal(stop.statusCode, 400);
+  t.match(stop.json(), { error: { code: 'SUPD_BAD_REQUEST', message: /body\.canary applies to restart only/ } });
 });
 
 t.test('restart passes safe, rolling, wait and withDependents through', async (t) => {
@@ -48,7 +74,7 @@ t.test('restart passes safe, rolling, wait and withDependents through', async (t
   });
   t.equal(res.statusCode, 200);
   t.same(control.commands, [
-    { action: 'restart', target: 'all', safe: true, wait: false, rolling: 'half-by-half', withDependents: true },
+    { action: 'restart', targets: ['all'], safe: true, wait: false, rolling: { strategy: 'half-by-half', maxUnavailable: null, canary: null }, withDependents: true },
   ]);
 });
 

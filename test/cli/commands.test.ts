@@ -36,14 +36,44 @@ t.test('the socket comes from SUPD_SOCKET when --socket is not given', async (t)
   t.equal((await cli(['status'], { SUPD_SOCKET: d.socket })).code, 0);
 });
 
-t.test('start waits by default; --no-wait does not; each target is one request, in order', async (t) => {
+t.test('start waits by default; --no-wait does not; all targets are one request, every unit listed', async (t) => {
   const d = await daemon(t);
   const r = await cli(['--socket', d.socket, 'start', 'db', 'web']);
   t.equal(r.code, 0);
-  t.equal(r.stdout, 'start db: done\nstart web: done\n');
-  t.same(d.control.commands.map((c) => [c.action, c.target, c.wait]), [['start', 'db', true], ['start', 'web', true]]);
+  t.equal(r.stdout, 'start db web: ok\n  db     started\n  web_1  started\n  web_2  started\n');
+  t.same(d.control.commands.map((c) => [c.action, c.targets, c.wait]), [['start', ['db', 'web'], true]]);
   t.equal((await cli(['--socket', d.socket, 'start', '--no-wait', 'db'])).code, 0);
-  t.equal(d.control.commands[2]?.wait, false);
+  t.equal(d.control.commands[1]?.wait, false);
+});
+
+t.test('a job where one unit fails: exit 1, every unit with its outcome on stdout, the failure on stderr', async (t) => {
+  const d = await daemon(t);
+  d.control.onCommand = (req) => ({
+    ...okResult(req, ['db', 'web_1', 'web_2']), ok: false,
+    failures: [{ unit: 'web_1', reason: 'exited with code 1 before ready', logTail: ['boom'] }],
+    outcomes: [
+      { unit: 'db', role: 'requirement', outcome: 'done', reason: null },
+      { unit: 'web_1', role: 'target', outcome: 'failed', reason: 'exited with code 1 before ready' },
+      { unit: 'web_2', role: 'target', outcome: 'already', reason: null },
+    ],
+  });
+  const r = await cli(['--socket', d.socket, 'start', 'web_1', 'web_2']);
+  t.equal(r.code, 1);
+  t.equal(r.stdout, 'start web_1 web_2: 1 of 3 failed\n  db     started (required)\n  web_1  FAILED: exited with code 1 before ready\n  web_2  already ready\n');
+  t.match(r.stderr, /web_1: exited with code 1 before ready[\s\S]*boom/);
+});
+
+t.test('restart --max-unavailable and --canary send a rolling restart; --canary alone takes the default soak', async (t) => {
+  const d = await daemon(t);
+  t.equal((await cli(['--socket', d.socket, 'restart', '--max-unavailable', '25%', '--canary', '10s', 'web'])).code, 0);
+  t.equal((await cli(['--socket', d.socket, 'restart', '--canary', 'web'])).code, 0);
+  t.equal((await cli(['--socket', d.socket, 'restart', '--canary', '--rolling', 'half-by-half', 'web'])).code, 0);
+  t.same(d.control.commands.map((c) => [c.targets, c.rolling]), [
+    [['web'], { strategy: 'one-by-one', maxUnavailable: '25%', canary: '10s' }],
+    [['web'], { strategy: 'one-by-one', maxUnavailable: null, canary: 'true' }],
+    [['web'], { strategy: 'half-by-half', maxUnavailable: null, canary: 'true' }],
+  ]);
+  t.equal((await cli(['--socket', d.socket, 'restart', '--canary'])).code, 2, 'still needs a target');
 });
 
 t.test('stop --safe and restart --rolling --with-dependents send what they say', async (t) => {
@@ -51,8 +81,8 @@ t.test('stop --safe and restart --rolling --with-dependents send what they say',
   t.equal((await cli(['--socket', d.socket, 'stop', '--safe', 'all'])).code, 0);
   t.equal((await cli(['--socket', d.socket, 'restart', '--safe', '--rolling', 'half-by-half', '--with-dependents', 'web'])).code, 0);
   t.same(d.control.commands, [
-    { action: 'stop', target: 'all', safe: true, wait: true, rolling: null, withDependents: false },
-    { action: 'restart', target: 'web', safe: true, wait: true, rolling: 'half-by-half', withDependents: true },
+    { action: 'stop', targets: ['all'], safe: true, wait: true, rolling: null, withDependents: false },
+    { action: 'restart', targets: ['web'], safe: true, wait: true, rolling: { strategy: 'half-by-half', maxUnavailable: null, canary: null }, withDependents: true },
   ]);
 });
 
@@ -73,12 +103,12 @@ t.test('a unit that fails to start: exit 1, the unit and reason, then its last l
   ].join('\n'));
 });
 
-t.test('the first failing target stops the loop', async (t) => {
+t.test('an unknown target fails the whole command before anything is done', async (t) => {
   const d = await daemon(t);
   const r = await cli(['--socket', d.socket, 'stop', 'db', 'ghost', 'web']);
   t.equal(r.code, 1);
   t.match(r.stderr, /"ghost"/);
-  t.same(d.control.commands.map((c) => c.target), ['db', 'ghost']);
+  t.same(d.control.commands.map((c) => c.targets), [['db', 'ghost', 'web']], 'one request');
 });
 
 t.test('with --json a failure prints the error body on stdout', async (t) => {
@@ -219,7 +249,7 @@ t.test('over TCP: no token or an unknown one exits 4; a viewer cannot stop (4); 
   t.equal(viewer.code, 4);
   t.match(viewer.stderr, /role viewer may not/);
   t.equal((await cli(['--host', d.url, 'stop', 'db'], { SUPCTL_TOKEN: 'operator-token' })).code, 0, 'token from SUPCTL_TOKEN');
-  t.same(d.control.commands.map((c) => c.target), ['db']);
+  t.same(d.control.commands.map((c) => c.targets), [['db']]);
 });
 
 t.test('--host accepts host:port without a scheme', async (t) => {

@@ -82,14 +82,14 @@ t.test('show prints the exact command on its own line and the resolved spec', as
 });
 
 t.test('a finished command prints its message and the rollout steps', async (t) => {
-  const req = { action: 'restart', target: 'web', safe: false, wait: true, rolling: 'one-by-one', withDependents: false } as const;
+  const req = { action: 'restart' as const, targets: ['web'], safe: false, wait: true, rolling: null, withDependents: false };
   const result = { ...okResult(req, ['web_1', 'web_2']), rollout: rolloutView('r1', { state: 'ok', steps: [
-    { unit: 'web_1', batch: 0, state: 'ok', reason: null },
-    { unit: 'web_2', batch: 1, state: 'ok', reason: null },
+    { unit: 'web_1', batch: 0, action: 'restart', state: 'ok', reason: null },
+    { unit: 'web_2', batch: 1, action: 'restart', state: 'ok', reason: null },
   ] }) };
   t.equal(commandDone('restart', 'web', result), 'restart web: done\nrollout r1 ok (one-by-one): web_1 ok, web_2 ok\n');
   t.equal(commandDone('stop', 'db', { ...result, message: '', rollout: null, units: ['db'] }), 'stop db: db\n');
-  t.equal(rolloutLine(rolloutView('r2', { state: 'error', steps: [{ unit: 'web_1', batch: 0, state: 'error', reason: 'not ready after 30s' }] })),
+  t.equal(rolloutLine(rolloutView('r2', { state: 'error', steps: [{ unit: 'web_1', batch: 0, action: 'restart', state: 'error', reason: 'not ready after 30s' }] })),
     'rollout r2 error (one-by-one): web_1 error (not ready after 30s)');
 });
 

@@ -103,7 +103,7 @@ t.test('supd gone: a banner with the reason and the retry; rollouts with their s
   const rollout: RolloutView = {
     id: 'r1', target: 'slaves', strategy: 'one-by-one', state: 'running', trigger: 'api', safe: true, created: new Date(NOW).toISOString(),
     finished: null, error: null,
-    steps: [{ unit: 'aux_1', batch: 0, state: 'ok', reason: null }, { unit: 'aux_2', batch: 1, state: 'in-progress', reason: null }],
+    steps: [{ unit: 'aux_1', batch: 0, action: 'restart', state: 'ok', reason: null }, { unit: 'aux_2', batch: 1, action: 'restart', state: 'in-progress', reason: null }],
   };
   let m = withEvent(model(), { type: 'rollout', rollout, at: new Date(NOW).toISOString() }).model;
   let text = plain(screen(m)).join('\n');

@@ -34,7 +34,9 @@ t.test('starting the end of a chain spawns its requirements first, one after the
   const next = runUntil(f, 2000);
   t.same(unitsOf(next, 'spawn'), ['c']);
   const last = runUntil(f, 3000);
-  t.same(ofKind(last, 'jobDone'), [{ kind: 'jobDone', job: 'j1', ok: true, failures: [], forced: [] }]);
+  t.same(ofKind(last, 'jobDone'), [{ kind: 'jobDone', job: 'j1', ok: true, failures: [], forced: [], outcomes: [
+    { unit: 'a', role: 'requirement', outcome: 'done', reason: null }, { unit: 'b', role: 'requirement', outcome: 'done', reason: null }, { unit: 'c', role: 'target', outcome: 'done', reason: null },
+  ] }], 'the job names the requirements it started');
   t.same([stateOf(f, 'a'), stateOf(f, 'b'), stateOf(f, 'c')], ['ready', 'ready', 'ready']);
 });
 
@@ -73,7 +75,9 @@ t.test('stopping a stops its dependents first: c, then b, then a', async (t) => 
   signals.push(...unitsOf(out, 'signal'));
   t.same(signals, ['c', 'b', 'a']);
   out = exited(f, 'a', 20_300, 0);
-  t.same(ofKind(out, 'jobDone'), [{ kind: 'jobDone', job: 'stop-a', ok: true, failures: [], forced: [] }]);
+  t.same(ofKind(out, 'jobDone'), [{ kind: 'jobDone', job: 'stop-a', ok: true, failures: [], forced: [], outcomes: [
+    { unit: 'a', role: 'target', outcome: 'done', reason: null }, { unit: 'b', role: 'dependent', outcome: 'done', reason: null }, { unit: 'c', role: 'dependent', outcome: 'done', reason: null },
+  ] }], 'the job names the dependents it stopped');
   t.same([stateOf(f, 'a'), stateOf(f, 'b'), stateOf(f, 'c')], ['inactive', 'inactive', 'inactive']);
   t.same(runUntil(f, 100_000), [], 'no timer is left to fire');
 });
@@ -86,7 +90,7 @@ t.test('restarting b alone leaves a and c running', async (t) => {
   out = exited(f, 'b', 20_100, 0);
   t.same(unitsOf(out, 'spawn'), ['b'], 'b spawns again at once: a is ready');
   out.push(...runUntil(f, 30_000));
-  t.same(ofKind(out, 'jobDone'), [{ kind: 'jobDone', job: 'r', ok: true, failures: [], forced: [] }]);
+  t.same(ofKind(out, 'jobDone'), [{ kind: 'jobDone', job: 'r', ok: true, failures: [], forced: [], outcomes: [{ unit: 'b', role: 'target', outcome: 'done', reason: null }] }]);
   t.notOk(out.some((e) => 'unit' in e && (e.unit === 'a' || e.unit === 'c')), 'no effect touches a or c');
   t.same([f.units.get('a')?.s, f.units.get('c')?.s], [pa, pc]);
   t.equal(f.units.get('b')?.restarts, 1);
@@ -106,7 +110,7 @@ t.test('restart --with-dependents stops c then b, then starts b then c', async (
   const rest = runUntil(f, 40_000);
   note(rest);
   t.same(order, ['signal c', 'signal b', 'spawn b', 'spawn c']);
-  t.same(ofKind(rest, 'jobDone'), [{ kind: 'jobDone', job: 'rd', ok: true, failures: [], forced: [] }]);
+  t.same(ofKind(rest, 'jobDone'), [{ kind: 'jobDone', job: 'rd', ok: true, failures: [], forced: [], outcomes: [{ unit: 'b', role: 'target', outcome: 'done', reason: null }, { unit: 'c', role: 'dependent', outcome: 'done', reason: null }] }]);
   t.same([stateOf(f, 'a'), stateOf(f, 'b'), stateOf(f, 'c')], ['ready', 'ready', 'ready']);
   t.equal(f.units.get('a')?.gen, 1, 'a kept its process');
 });

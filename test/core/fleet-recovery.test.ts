@@ -73,6 +73,7 @@ t.test('a start job fails naming the unit that exits before it is ready', async 
   t.same(ofKind(out, 'jobDone'), [{
     kind: 'jobDone', job: 'j', ok: false, forced: [],
     failures: [{ unit: 'web', reason: 'exited with code 2 before ready; restart 1 in 1s' }],
+    outcomes: [{ unit: 'db', role: 'requirement', outcome: 'done', reason: null }, { unit: 'web', role: 'target', outcome: 'failed', reason: 'exited with code 2 before ready; restart 1 in 1s' }],
   }]);
   t.equal(f.jobs.size, 0);
 });
@@ -91,7 +92,7 @@ t.test('a start job of units already ready is done at once', async (t) => {
   send(f, 0, { type: 'start', units: ['db'], job: null });
   runUntil(f, 1000);
   const out = send(f, 2000, { type: 'start', units: ['db'], job: 'noop' });
-  t.same(out, [{ kind: 'jobDone', job: 'noop', ok: true, failures: [], forced: [] }]);
+  t.same(out, [{ kind: 'jobDone', job: 'noop', ok: true, failures: [], forced: [], outcomes: [{ unit: 'db', role: 'target', outcome: 'already', reason: null }] }]);
 });
 
 t.test('a stop job lists the drains that hit their timeout', async (t) => {
@@ -117,7 +118,9 @@ t.test('a stop job lists the drains that hit their timeout', async (t) => {
   t.same(unitsOf(timeout, 'signal'), ['web2'], 'at the deadline the normal stop follows');
   t.equal(f.units.get('web2')?.forced, true);
   const done = exited(f, 'web2', 12_100, 0);
-  t.same(ofKind(done, 'jobDone'), [{ kind: 'jobDone', job: 's', ok: false, failures: [], forced: ['web2'] }]);
+  t.same(ofKind(done, 'jobDone'), [{ kind: 'jobDone', job: 's', ok: false, failures: [], forced: ['web2'], outcomes: [
+    { unit: 'web1', role: 'target', outcome: 'done', reason: null }, { unit: 'web2', role: 'target', outcome: 'forced', reason: 'the drain hit its timeout: stopped anyway' },
+  ] }]);
 });
 
 t.test('a stop that outlasts the stop timeout kills the whole tree', async (t) => {

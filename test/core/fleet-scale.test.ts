@@ -19,6 +19,7 @@ t.test('5,000 independent units started with one start event all become ready', 
   }
   const rest = runUntil(f, 5000);
   t.equal(names.filter((name) => stateOf(f, name) === 'ready').length, n, 'all ready');
-  t.same(ofKind(rest, 'jobDone'), [{ kind: 'jobDone', job: 'all', ok: true, failures: [], forced: [] }]);
+  const outcomes = names.map((unit) => ({ unit, role: 'target', outcome: 'done', reason: null }));
+  t.same(ofKind(rest, 'jobDone'), [{ kind: 'jobDone', job: 'all', ok: true, failures: [], forced: [], outcomes }]);
   t.equal(f.timers.size, 0, 'no timer left behind');
 });

@@ -50,7 +50,7 @@ export function unitSpec(name: string, o: SpecOverrides = {}): UnitSpec {
     safeStop: o.safeStop == null ? null : { signal: null, command: null, http: null, waitConnections: [], timeout: 600_000, ...o.safeStop },
     metadata: o.metadata ?? [],
     follows: o.follows ?? null,
-    rollout: { strategy: 'one-by-one', debounce: 2000, auto: true, ...o.rollout },
+    rollout: { strategy: 'one-by-one', maxUnavailable: null, canary: null, debounce: 2000, auto: true, ...o.rollout },
     groups: o.groups ?? [],
     lb: o.lb == null ? null : { disable: null, enable: null, timeout: 30_000, ...o.lb },
     envFile: o.envFile ?? [],

@@ -57,7 +57,7 @@ t.test('vdp: a master and two slaves from one template that extends it', async (
   t.ok(fs.existsSync(path.join(dir, 'meta', 'catalog.json')));
   t.equal(aux1.follows, 'vdp');
   t.same(aux2.requires, [{ kind: 'unit', name: 'vdp' }]);
-  t.same(vdp.rollout, { strategy: 'one-by-one', debounce: 1000, auto: true });
+  t.same(vdp.rollout, { strategy: 'one-by-one', maxUnavailable: null, canary: null, debounce: 1000, auto: true });
   t.same(aux1.groups, ['database', 'slaves']);
 
   t.same(vdp.safeStop?.waitConnections, [7101]);

@@ -25,19 +25,21 @@ export function unitSpec(name: string, over: Partial<UnitSpec> = {}): UnitSpec {
     restart: { policy: 'on-failure', delay: 1000, maxDelay: 60_000, burst: 5, window: 60_000 },
     ports: {}, stop: { signal: 'SIGTERM', command: null, timeout: 30_000 }, safeStop: null, metadata: [],
     envFile: [], preStart: [], limits: {}, reload: null,
-    follows: null, rollout: { strategy: 'one-by-one', debounce: 2000, auto: true }, groups: [], lb: null, ...over,
+    follows: null, rollout: { strategy: 'one-by-one', maxUnavailable: null, canary: null, debounce: 2000, auto: true }, groups: [], lb: null, ...over,
   };
 }
 
 export function rolloutView(id: string, over: Partial<RolloutView> = {}): RolloutView {
   return {
-    id, target: 'web', strategy: 'one-by-one', state: 'running', trigger: 'api', safe: false, created: AT,
-    finished: null, error: null, steps: [{ unit: 'web_1', batch: 0, state: 'in-progress', reason: null }], ...over,
+    id, target: 'web', strategy: 'one-by-one', maxUnavailable: null, budget: 1, canary: null, state: 'running', trigger: 'api',
+    safe: false, created: AT, finished: null, error: null,
+    steps: [{ unit: 'web_1', batch: 0, action: 'restart', state: 'in-progress', reason: null }], ...over,
   };
 }
 
 export function okResult(req: CommandRequest, units: string[]): CommandResult {
-  return { ok: true, units, message: `${req.action} ${req.target}: done`, failures: [], forced: [], rollout: null };
+  const outcomes = units.map((unit) => ({ unit, role: 'target' as const, outcome: 'done' as const, reason: null }));
+  return { ok: true, units, message: `${req.action} ${req.targets.join(' ')}: done`, failures: [], forced: [], outcomes, rollout: null };
 }
 
 export class FakeControl implements Control {
@@ -87,11 +89,12 @@ export class FakeControl implements Control {
   async command(req: CommandRequest): Promise<CommandResult> {
     this.commands.push(req);
     if (this.closing) throw new SupdError('SUPD_SHUTTING_DOWN', 'supd is shutting down');
-    const units = this.resolve(req.target);
-    if (units.length === 0) throw new SupdError('SUPD_UNKNOWN_TARGET', `no unit or group named "${req.target}"`);
-    if (this.busy.has(req.target)) {
-      throw new SupdError('SUPD_CONFLICT', `a rollout already runs on ${req.target}`, { hint: 'wait for it, or cancel it' });
-    }
+    const units = req.targets.flatMap((target) => {
+      const found = this.resolve(target);
+      if (found.length === 0) throw new SupdError('SUPD_UNKNOWN_TARGET', `no unit or group named "${target}"`);
+      if (this.busy.has(target)) throw new SupdError('SUPD_CONFLICT', `a rollout already runs on ${target}`, { hint: 'wait for it, or cancel it' });
+      return found;
+    });
     return this.onCommand === null ? okResult(req, units) : this.onCommand(req);
   }
 

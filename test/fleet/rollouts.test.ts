@@ -27,6 +27,8 @@ async function driver(etcd: FakeEtcd, name: string, calls: Call[]): Promise<{ ro
     keys: fleetKeys('/supd'),
     forward: (host: string, req: ForwardRequest): Promise<ForwardResponse> =>
       new Promise((resolve) => calls.push({ host, path: req.path, answer: (status, body = '{}') => resolve({ status, body }) })),
+    // No unit records watched: every unit is left to its step (taken as serving).
+    remote: () => null,
   } as unknown as FleetMember;
   return { ro: new FleetRollouts(member, store, log, 100), store };
 }

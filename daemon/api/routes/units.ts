@@ -7,10 +7,10 @@
 // An invalid set of unit files on reload is answered 422 SUPD_INVALID_UNITS, `details` holding the
 // ReloadResult with its diagnostics.
 import type { FastifyInstance } from 'fastify';
-import type { Action, CommandRequest, CommandResult, ReloadResult } from '../../control.js';
+import type { Action, CommandRequest, CommandResult, Control, ReloadResult } from '../../control.js';
 import { SupdError } from '../../errors.js';
 import {
-  CommandBody, CommandResultSchema, ReloadResultSchema, TargetActionParams, UnitNameParams, UnitsBody,
+  CommandBody, CommandResultSchema, JobBody, ReloadResultSchema, TargetActionParams, UnitNameParams, UnitsBody,
 } from '../contract.js';
 import type { UnitBody } from '../contract.js';
 import type { RouteDeps } from './deps.js';
@@ -18,7 +18,7 @@ import type { RouteDeps } from './deps.js';
 const ACTIONS: readonly Action[] = ['start', 'stop', 'restart'];
 
 export function failureMessage(req: CommandRequest, result: CommandResult): string {
-  const what = `${req.action} ${req.target}`;
+  const what = `${req.action} ${req.targets.join(' ')}`;
   if (result.failures.length > 0) {
     return `${what} failed: ${result.failures.map((f) => `${f.unit}: ${f.reason}`).join('; ')}`;
   }
@@ -26,6 +26,33 @@ export function failureMessage(req: CommandRequest, result: CommandResult): stri
     return `${what}: the drain of ${result.forced.join(', ')} hit its timeout and was forced`;
   }
   return result.message === '' ? `${what} failed` : `${what} failed: ${result.message}`;
+}
+
+async function runCommand(control: Control, action: Action, targets: string[], body: CommandBody): Promise<CommandResult> {
+  const rollingAsked = body.rolling != null || body.maxUnavailable !== undefined || body.canary !== undefined;
+  if (rollingAsked && action !== 'restart') {
+    const field = body.rolling != null ? 'rolling' : body.maxUnavailable !== undefined ? 'maxUnavailable' : 'canary';
+    throw new SupdError('SUPD_BAD_REQUEST', `body.${field} applies to restart only, not to ${action}`);
+  }
+  const command: CommandRequest = {
+    action,
+    targets,
+    safe: body.safe ?? false,
+    wait: body.wait ?? true,
+    rolling: rollingAsked
+      ? {
+          strategy: body.rolling ?? 'one-by-one',
+          maxUnavailable: body.maxUnavailable === undefined ? null : String(body.maxUnavailable),
+          canary: body.canary ?? null,
+        }
+      : null,
+    withDependents: body.withDependents ?? false,
+  };
+  const result = await control.command(command);
+  if (!result.ok) {
+    throw new SupdError('SUPD_OPERATION_FAILED', failureMessage(command, result), { details: result });
+  }
+  return result;
 }
 
 function reloadMessage(result: ReloadResult): string {
@@ -57,28 +84,16 @@ export function unitRoutes(app: FastifyInstance, { control }: RouteDeps): void {
         schema: { params: TargetActionParams, body: CommandBody, response: { 200: CommandResultSchema } },
         config: { role: 'operator' },
       },
-      async (req) => {
-        const body = req.body;
-        const rolling = body.rolling ?? null;
-        if (rolling !== null && action !== 'restart') {
-          throw new SupdError('SUPD_BAD_REQUEST', `body.rolling applies to restart only, not to ${action}`);
-        }
-        const command: CommandRequest = {
-          action,
-          target: req.params.target,
-          safe: body.safe ?? false,
-          wait: body.wait ?? true,
-          rolling,
-          withDependents: body.withDependents ?? false,
-        };
-        const result = await control.command(command);
-        if (!result.ok) {
-          throw new SupdError('SUPD_OPERATION_FAILED', failureMessage(command, result), { details: result });
-        }
-        return result;
-      },
+      async (req) => runCommand(control, action, [req.params.target], req.body),
     );
   }
+
+  // One job over several targets: every target attempted, every unit touched reported.
+  app.post<{ Body: JobBody }>(
+    '/v1/jobs',
+    { schema: { body: JobBody, response: { 200: CommandResultSchema } }, config: { role: 'operator' } },
+    async (req) => runCommand(control, req.body.action, req.body.targets, req.body),
+  );
 
   app.post(
     '/v1/reload',
