@@ -101,7 +101,7 @@ t.test('colour only when asked, and unit-supplied text cannot drive the terminal
 
 t.test('supd gone: a banner with the reason and the retry; rollouts with their steps', async (t) => {
   const rollout: RolloutView = {
-    id: 'r1', target: 'slaves', strategy: 'one-by-one', state: 'running', trigger: 'api', safe: true, created: new Date(NOW).toISOString(),
+    id: 'r1', target: 'slaves', strategy: 'one-by-one', maxUnavailable: null, budget: 1, canary: null, state: 'running', trigger: 'api', safe: true, created: new Date(NOW).toISOString(),
     finished: null, error: null,
     steps: [{ unit: 'aux_1', batch: 0, action: 'restart', state: 'ok', reason: null }, { unit: 'aux_2', batch: 1, action: 'restart', state: 'in-progress', reason: null }],
   };
