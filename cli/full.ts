@@ -17,7 +17,8 @@ import * as validate from './commands/validate.js';
 const EXIT_HELP = `
 Exit codes: 0 done; 1 the operation failed; 2 usage error; 3 supd cannot be reached;
 4 refused (authorisation, or another rollout in progress).
-Environment: SUPD_SOCKET (default socket), SUPCTL_TOKEN (token for --host), SUPD_UNITS_DIR (validate).
+Environment: SUPD_SOCKET (the socket; else SUPD_API_SOCKET, else $SUPD_STATE_DIR/supd.sock, as supd
+reads them), SUPCTL_TOKEN (token for --host), SUPD_UNITS_DIR (validate), NO_COLOR.
 `;
 
 function register<A>(program: Command, mod: CommandModule<A>, ctx: Context, done: (code: number) => void): void {
@@ -33,7 +34,7 @@ export async function runFull(argv: readonly string[], io: Io): Promise<number> 
   program
     .description('the command-line client of supd, the supervisor daemon')
     .usage('[--socket PATH | --host URL --token TOKEN] [--json] COMMAND')
-    .version(io.version, '-V, --version', 'print the version')
+    .version(`supctl ${io.version}`, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help (every command has --help too)')
     .option('--socket <path>', 'supd\'s unix socket (default: $SUPD_SOCKET or <stateDir>/supd.sock)')
     .option('--host <url>', 'talk to supd over TCP instead, e.g. http://10.0.0.5:7878')

@@ -28,7 +28,8 @@ export interface GlobalOptions {
   fleet?: boolean;
 }
 
-/** Where to talk to supd: --host (with its token) or the unix socket. */
+/** Where to talk to supd: --host (with its token) or the unix socket: --socket, SUPD_SOCKET, then
+ * the variables supd itself reads (SUPD_API_SOCKET, SUPD_STATE_DIR), then supd's default. */
 export function endpointFrom(opts: GlobalOptions, env: Io['env']): { endpoint: Endpoint; token: string | null } {
   if (opts.host !== undefined && opts.socket !== undefined) {
     throw new SupdError('SUPD_USAGE', '--socket and --host exclude each other: pick one');
@@ -36,7 +37,7 @@ export function endpointFrom(opts: GlobalOptions, env: Io['env']): { endpoint: E
   if (opts.host !== undefined) {
     return { endpoint: { kind: 'url', url: parseHost(opts.host) }, token: opts.token ?? (env['SUPCTL_TOKEN'] || null) };
   }
-  const socket = opts.socket ?? (env['SUPD_SOCKET'] || defaultSocketPath(defaultStateDir(env)));
+  const socket = opts.socket ?? (env['SUPD_SOCKET'] || env['SUPD_API_SOCKET'] || defaultSocketPath(env['SUPD_STATE_DIR'] || defaultStateDir(env)));
   return { endpoint: { kind: 'socket', path: socket }, token: null };
 }
 

@@ -178,7 +178,7 @@ t.test('an absent socket exits 3: cannot reach supd at <socket>', async (t) => {
   const socket = path.join(dir, 'none.sock');
   const r = await cli(['--socket', socket, 'status']);
   t.equal(r.code, 3);
-  t.equal(r.stderr, `supctl: cannot reach supd at ${socket}: no such socket (is supd running?)\n`);
+  t.equal(r.stderr, `supctl: cannot reach supd at ${socket}: no such socket (is supd running?)\nhint: supd listens on <stateDir>/supd.sock: point supctl at it with --socket PATH or SUPD_SOCKET=PATH (or export SUPD_STATE_DIR=DIR for both supd and supctl)\n`);
 });
 
 t.test('a closed TCP port exits 3', async (t) => {
@@ -199,7 +199,7 @@ t.test('usage errors exit 2', async (t) => {
 });
 
 t.test('--version and --help exit 0, for every command too', async (t) => {
-  t.same(await cli(['--version']), { code: 0, stdout: '1.2.3\n', stderr: '' });
+  t.same(await cli(['--version']), { code: 0, stdout: 'supctl 1.2.3\n', stderr: '' }, 'the same form as supd --version');
   for (const command of ['status', 'start', 'stop', 'restart', 'reload', 'logs', 'show', 'validate', 'health']) {
     const r = await cli([command, '--help']);
     t.equal(r.code, 0, command);
@@ -250,4 +250,35 @@ t.test('validate: a good directory exits 0, a bad file exits 1 with file:line:co
   t.match(missing.stderr, /cannot read the units directory/);
   const j = await cli(['--json', 'validate', good]);
   t.match(JSON.parse(j.stdout), { ok: true, units: ['db', 'web'], diagnostics: [] });
+});
+
+t.test('validate FILE checks that file with its folder; an empty folder or a non-unit file is an error', async (t) => {
+  const dir = shortTempDir(t);
+  const { mkdirSync } = await import('node:fs');
+  for (const d of ['units', 'empty', 'code']) mkdirSync(path.join(dir, d));
+  writeFileSync(path.join(dir, 'units', 'db.yaml'), 'command: [sleep, "1000"]\n');
+  writeFileSync(path.join(dir, 'units', 'web.yaml'), 'command: ./server\nrequires: [db]\n');
+  writeFileSync(path.join(dir, 'units', 'bad.yaml'), 'command: ./server\nrequires: [ghost]\n');
+  writeFileSync(path.join(dir, 'code', 'load.ts'), 'export {};\n');
+  const one = await cli(['validate', 'units/web.yaml'], {}, dir);
+  t.equal(one.code, 0, one.stderr);
+  t.equal(one.stdout, 'units/web.yaml: OK\n', 'its own file is fine');
+  t.match(one.stderr, 'other files in units have 1 error(s) (supctl validate units)');
+  const bad = await cli(['validate', 'units/bad.yaml'], {}, dir);
+  t.equal(bad.code, 1);
+  t.match(bad.stderr, /^units\/bad\.yaml:2:\d+: .*ghost/m);
+  for (const empty of ['empty', 'code']) {
+    const r = await cli(['validate', empty], {}, dir);
+    t.equal(r.code, 1, empty);
+    t.match(r.stderr, `supctl: validate: ${empty} holds no unit files (*.yaml)`);
+  }
+  const notUnit = await cli(['validate', 'code/load.ts'], {}, dir);
+  t.equal(notUnit.code, 2);
+  t.match(notUnit.stderr, 'is not a unit file');
+});
+
+t.test('supctl finds the socket of a supd started with SUPD_STATE_DIR or SUPD_API_SOCKET', async (t) => {
+  const d = await daemon(t);
+  t.equal((await cli(['status'], { SUPD_STATE_DIR: d.dir })).code, 0);
+  t.equal((await cli(['status'], { SUPD_API_SOCKET: d.socket })).code, 0);
 });
