@@ -196,7 +196,9 @@ export class Runtime implements Control {
           (err: unknown) => this.unitEvent(e.unit, { type: 'connections', gen: e.gen, count: null, error: err instanceof Error ? err.message : String(err) }));
         return;
       case 'transition': {
-        if (e.from !== e.to) this.log.info({ unit: e.unit, from: e.from, to: e.to, reason: e.reason, pid: e.pid }, `${e.unit}: ${e.from} → ${e.to}: ${e.reason}`);
+        // `unitPid`: pino's `pid` is supd's own. A unit that gave up is an error, a crash that
+        // will be retried a warning.
+        if (e.from !== e.to) this.log[e.to === 'failed' ? 'error' : e.to === 'backoff' ? 'warn' : 'info']({ unit: e.unit, from: e.from, to: e.to, reason: e.reason, unitPid: e.pid }, `${e.unit}: ${e.from} → ${e.to}: ${e.reason}`);
         this.publish({ type: 'transition', unit: e.unit, from: e.from, to: e.to, reason: e.reason, at: new Date(e.at).toISOString(), pid: e.pid });
         this.rollouts_.onTransition(e.unit);
         return;
