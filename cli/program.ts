@@ -17,6 +17,8 @@ export interface Io {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   version: string;
+  /** Present when stdout is a terminal. */
+  terminal?: { columns: number };
 }
 
 export interface GlobalOptions {
@@ -77,7 +79,17 @@ export function makeContext(opts: () => GlobalOptions, io: Io): Context {
     err: io.stderr,
     env: io.env,
     cwd: io.cwd,
+    width: outputWidth(io),
+    color: io.terminal !== undefined && (io.env['NO_COLOR'] ?? '') === '' && io.env['TERM'] !== 'dumb',
   };
+}
+
+/** COLUMNS when set (also into a pipe: `COLUMNS=80 supctl status | less`), else the terminal's
+ * width; null (no fitting) into a pipe or a file. */
+function outputWidth(io: Io): number | null {
+  const env = Number(io.env['COLUMNS'] ?? '');
+  if (Number.isInteger(env) && env > 0) return env;
+  return io.terminal?.columns ?? null;
 }
 
 /** A failure that escaped a command: a SupdError as its exit code, anything else as a bug (1). */

@@ -41,27 +41,87 @@ export function formatExit(exit: UnitStatus['lastExit']): string {
   return exit.code === null ? '-' : `exit ${exit.code}`;
 }
 
-/** The state, with the flags that change what it means (`ready,stale`, `draining,lb-off`). */
+/** The state, with the flags that change what it means (`ready,stale`, `draining,lb-off`,
+ * `ready,changed`: a reload changed the file since the process started). */
 export function formatState(u: UnitStatus): string {
-  const flags = [u.stale ? 'stale' : '', u.lbDisabled ? 'lb-off' : '', u.forced ? 'forced' : '', u.logError !== null ? 'log-lost' : ''].filter((f) => f !== '');
+  const flags = [u.stale ? 'stale' : '', u.changed ? 'changed' : '', u.lbDisabled ? 'lb-off' : '', u.forced ? 'forced' : '', u.logError !== null ? 'log-lost' : ''].filter((f) => f !== '');
   return [u.state, ...flags].join(',');
 }
 
-/** Columns padded to their widest cell; the last column is left ragged. */
-export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+/** The reason, led by what the row's state makes worth knowing: when a backoff retries, how many
+ * connections a drain still waits for, that a changed unit needs a restart. */
+export function formatReason(u: UnitStatus): string {
+  const lead: string[] = [];
+  if (u.state === 'backoff' && u.retryIn !== null) lead.push(`retry in ${formatDuration(Math.ceil(u.retryIn / 1000) * 1000)}`);
+  if (u.state === 'draining' && u.connections !== null) lead.push(`${u.connections} connection${u.connections === 1 ? '' : 's'} open`);
+  if (u.changed) lead.push('file changed, restart to apply');
+  return [...lead, u.reason, u.logError === null ? '' : `log: ${u.logError}`].filter((r) => r !== '').join('; ');
+}
+
+/** ANSI colour for a terminal, or the text as is. */
+export function paint(color: boolean, code: string, text: string): string {
+  return color ? `\u001b[${code}m${text}\u001b[0m` : text;
+}
+
+const STATE_COLOR: Record<UnitStatus['state'], string> = {
+  ready: '32', starting: '33', waiting: '33', draining: '33', stopping: '33', backoff: '31', failed: '1;31', inactive: '2',
+};
+
+/** Columns padded to their widest cell; the last column is left ragged. `colors` paints a cell
+ * after padding (colour codes take no room on screen). */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[], colors?: (row: number, col: number) => string | null): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+  const line = (cells: readonly string[], row: number): string =>
+    cells.map((c, i) => {
+      const padded = i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0);
+      const code = row < 0 ? null : (colors?.(row, i) ?? null);
+      return code === null ? padded : `\u001b[${code}m${c}\u001b[0m${padded.slice(c.length)}`;
+    }).join('  ').trimEnd();
+  return [line(headers, -1), ...rows.map((r, i) => line(r, i))].join('\n') + '\n';
 }
 
 export const STATUS_HEADERS = ['UNIT', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'MEM', 'LAST-EXIT', 'REASON'] as const;
+/** Columns given up, in this order, when the terminal is too narrow (`-l` keeps them all). */
+const DROP_ORDER = ['CPU', 'MEM', 'LAST-EXIT', 'UPTIME', 'RESTARTS', 'PID'] as const;
+const MIN_REASON = 16;
 
-export function statusTable(units: readonly UnitStatus[]): string {
-  return table(STATUS_HEADERS, units.map((u) => [
+export interface StatusOptions {
+  /** The terminal's width: rows are fitted to it (columns dropped, the reason cut with …). */
+  width?: number | null;
+  /** No fitting: every column, the whole reason. */
+  long?: boolean;
+  color?: boolean;
+}
+
+function truncate(text: string, room: number): string {
+  return text.length <= room ? text : `${text.slice(0, Math.max(0, room - 1))}…`;
+}
+
+export function statusTable(units: readonly UnitStatus[], opts: StatusOptions = {}): string {
+  const rows = units.map((u) => [
     u.name, formatState(u), u.pid === null ? '-' : String(u.pid), formatDuration(u.uptime), String(u.restarts),
-    formatCpu(u.cpu), formatBytes(u.memory), formatExit(u.lastExit), u.logError === null ? u.reason : `${u.reason}; log: ${u.logError}`,
-  ]));
+    formatCpu(u.cpu), formatBytes(u.memory), formatExit(u.lastExit), formatReason(u),
+  ]);
+  let headers: string[] = [...STATUS_HEADERS];
+  let cells = rows;
+  const width = opts.long === true ? null : (opts.width ?? null);
+  if (width !== null) {
+    const used = (hs: readonly string[], rs: readonly string[][]): number =>
+      hs.slice(0, -1).reduce((sum, h, i) => sum + Math.max(h.length, ...rs.map((r) => (r[i] ?? '').length)) + 2, 0);
+    for (const drop of DROP_ORDER) {
+      if (used(headers, cells) + MIN_REASON <= width) break;
+      const i = headers.indexOf(drop);
+      headers = headers.filter((_, j) => j !== i);
+      cells = cells.map((r) => r.filter((_, j) => j !== i));
+    }
+    const room = width - used(headers, cells);
+    cells = cells.map((r) => [...r.slice(0, -1), truncate(r[r.length - 1] ?? '', Math.max(room, 1))]);
+  }
+  const stateCol = headers.indexOf('STATE');
+  const colors = opts.color === true
+    ? (row: number, col: number): string | null => (col === stateCol ? STATE_COLOR[units[row]?.state ?? 'inactive'] : null)
+    : undefined;
+  return table(headers, cells, colors);
 }
 
 /** The units a list of targets names (unit, group, or `all`), in the daemon's order. */

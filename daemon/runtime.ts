@@ -51,6 +51,10 @@ export class Runtime implements Control {
   private sampledAt = -Infinity;
   private logWatches = new Map<string, { cancel(): void }>();
   private resolveTarget: (target: string) => string[] | null;
+  /** The argv each unit's current process was spawned with, and the units whose file a reload
+   * changed since (`changed` in status until their next spawn). */
+  private spawnedArgv = new Map<string, string[]>();
+  private outdated = new Set<string>();
   readonly rollouts_: RolloutManager;
   closing = false;
 
@@ -133,6 +137,8 @@ export class Runtime implements Control {
       case 'spawn': {
         const spec = this.fleet.specs.get(e.unit);
         if (spec === undefined) return;
+        this.spawnedArgv.set(e.unit, spec.argv);
+        this.outdated.delete(e.unit);
         edges.spawner.spawn({
           unit: e.unit, gen: e.gen, argv: spec.argv, cwd: spec.cwd,
           env: { ...this.opts.baseEnv, ...spec.env, SUPD_UNIT: e.unit },
@@ -308,13 +314,15 @@ export class Runtime implements Control {
     if (u === undefined || spec === undefined) return null;
     const pid = pidOf(u.s);
     const log = { failure: this.edges.logs.failure(name), dropped: this.edges.logs.counters(name).dropped };
-    return toStatus(u, spec, this.now(), pid === null ? undefined : this.freshSamples().get(pid), this.rollouts_.stepOf(name), isStale(this.fleet, name), log);
+    return toStatus(u, spec, this.now(), pid === null ? undefined : this.freshSamples().get(pid), this.rollouts_.stepOf(name), isStale(this.fleet, name), log, this.outdated.has(name));
   }
 
-  get(name: string): { status: UnitStatus; spec: UnitSpec } | null {
+  get(name: string): { status: UnitStatus; spec: UnitSpec; runningArgv?: string[] } | null {
     const status = this.status(name);
     const spec = this.fleet.specs.get(name);
-    return status === null || spec === undefined ? null : { status, spec };
+    if (status === null || spec === undefined) return null;
+    const running = this.spawnedArgv.get(name);
+    return status.changed && running !== undefined ? { status, spec, runningArgv: running } : { status, spec };
   }
 
   targets(target: string): string[] {
@@ -365,6 +373,12 @@ export class Runtime implements Control {
     const d = diffUnits([...this.fleet.specs.values()].filter((s) => !this.fleet.removed.has(s.name)), loaded.units);
     this.dispatch({ type: 'reload', specs: loaded.units, topo: loaded.topo, now: this.now() });
     this.rollouts_.onReload();
+    // Running units keep running: the ones whose file changed show `changed` until their next spawn.
+    for (const name of d.changed) {
+      const u = this.fleet.units.get(name);
+      if (u !== undefined && pidOf(u.s) !== null) this.outdated.add(name);
+    }
+    for (const name of d.removed) this.outdated.delete(name);
     const result: ReloadResult = { ok: true, ...d, diagnostics: loaded.diagnostics };
     this.log.info({ added: d.added, changed: d.changed, removed: d.removed }, 'reloaded unit files');
     this.publish({ type: 'reload', result, at: new Date(this.now()).toISOString() });

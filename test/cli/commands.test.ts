@@ -282,3 +282,13 @@ t.test('supctl finds the socket of a supd started with SUPD_STATE_DIR or SUPD_AP
   t.equal((await cli(['status'], { SUPD_STATE_DIR: d.dir })).code, 0);
   t.equal((await cli(['status'], { SUPD_API_SOCKET: d.socket })).code, 0);
 });
+
+t.test('status at COLUMNS=80 never wraps a row; no colour into a pipe', async (t) => {
+  const d = await daemon(t);
+  const r = await cli(['--socket', d.socket, 'status'], { COLUMNS: '80' });
+  t.equal(r.code, 0);
+  for (const line of r.stdout.trimEnd().split('\n')) t.ok(line.length <= 80, line);
+  t.notMatch(r.stdout, '\u001b[');
+  const long = await cli(['--socket', d.socket, 'status', '-l'], { COLUMNS: '80' });
+  t.match(long.stdout, /^UNIT\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+CPU\s+MEM\s+LAST-EXIT\s+REASON$/m);
+});

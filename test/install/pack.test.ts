@@ -43,7 +43,9 @@ t.test('npm pack, npm install -g --offline into a prefix, then supd and supctl f
   const pack = run('npm', ['pack', '--pack-destination', dir], { cwd: src, env });
   t.equal(pack.code, 0, `npm pack: ${pack.stderr}`);
   t.ok(fs.existsSync(path.join(src, 'dist', 'daemon', 'main.js')), 'prepack built dist/');
-  const tgz = path.join(dir, pack.stdout.trim().split('\n').pop() ?? '');
+  // The tarball's name from the folder, not from npm's stdout, which the prepack script's own
+  // output shares (under `npm test`, in an order that varies).
+  const tgz = path.join(dir, fs.readdirSync(dir).find((f) => /^supd-.*\.tgz$/.test(f)) ?? 'no tarball');
 
   const listing = run('tar', ['tzf', tgz], { cwd: dir }).stdout.split('\n').filter((l) => l !== '');
   const own = listing.filter((l) => !l.startsWith('package/node_modules/'));
