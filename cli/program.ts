@@ -4,7 +4,7 @@
 // 4 refused).
 import { defaultSocketPath, defaultStateDir } from '../config/defaults.js';
 import { isSupdError, SupdError } from '../daemon/errors.js';
-import type { ErrorBody } from '../daemon/api/contract.js';
+import type { ErrorBody, UnitStatus } from '../daemon/api/contract.js';
 import { Client, parseHost } from './client.js';
 import type { Endpoint } from './client.js';
 import type { CommandModule, Context } from './context.js';
@@ -92,6 +92,23 @@ function outputWidth(io: Io): number | null {
   return io.terminal?.columns ?? null;
 }
 
+/** An unknown unit or group named by supd (start, stop, show, logs…): with the names it knows
+ * that are close to it, as the hint. Any other error, or no supd to ask, is left as it is. */
+export async function withSuggestion(e: unknown, ctx: Context): Promise<unknown> {
+  if (!isSupdError(e) || e.code !== 'SUPD_UNKNOWN_TARGET') return e;
+  const name = /named "([^"]+)"/.exec(e.message)?.[1];
+  if (name === undefined || e.hint?.startsWith('did you mean') === true) return e;
+  try {
+    const { didYouMean, targetNames } = await import('./render.js');
+    const body = await ctx.client().getJson<{ units: UnitStatus[] }>('/v1/units');
+    const close = didYouMean(name, targetNames(body.units));
+    if (close.length === 0) return e;
+    return new SupdError(e.code, e.message, { hint: `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`, details: e.details });
+  } catch {
+    return e;
+  }
+}
+
 /** A failure that escaped a command: a SupdError as its exit code, anything else as a bug (1). */
 export function failed(e: unknown, ctx: Context, io: Io): number {
   if (isSupdError(e)) return reportError(e, ctx);
@@ -122,6 +139,6 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   try {
     return await FAST[line.command](line, ctx);
   } catch (e) {
-    return failed(e, ctx, io);
+    return failed(await withSuggestion(e, ctx), ctx, io);
   }
 }

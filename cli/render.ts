@@ -17,6 +17,13 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
 }
 
+/** 15:04:05.123, local time: when a followed log line arrived. */
+export function clockTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
 /** Decimal units, one decimal place: 512B, 12.3MB, 1.2GB. */
 export function formatBytes(n: number | null): string {
   if (n === null || !Number.isFinite(n) || n < 0) return '-';
@@ -219,4 +226,53 @@ export function healthLines(units: readonly UnitStatus[]): string {
 
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** `rollouts`: newest first, one line each, with how many steps are done. */
+export function rolloutsTable(rollouts: readonly RolloutView[]): string {
+  if (rollouts.length === 0) return 'no rollouts\n';
+  const newest = [...rollouts].sort((a, b) => b.created.localeCompare(a.created));
+  return table(['ID', 'TARGET', 'STRATEGY', 'STATE', 'STEPS', 'STARTED', 'TRIGGER'], newest.map((r) => [
+    r.id, r.target, r.strategy, r.state, `${r.steps.filter((s) => s.state === 'ok').length}/${r.steps.length} ok`, r.created.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), r.trigger,
+  ]));
+}
+
+/** `rollouts ID`: the rollout, then each step in order. */
+export function rolloutDetail(r: RolloutView): string {
+  const head = [
+    `rollout: ${r.id}`,
+    `target: ${r.target} (${r.strategy}${r.safe ? ', drained' : ''})`,
+    `state: ${r.state}${r.error === null ? '' : ` at ${r.error.unit}: ${r.error.reason}`}`,
+    `trigger: ${r.trigger}`,
+    `started: ${r.created}${r.finished === null ? '' : `, finished ${r.finished}`}`,
+    '',
+  ].join('\n');
+  return `${head}\n${table(['BATCH', 'UNIT', 'STEP', 'REASON'], r.steps.map((s) => [String(s.batch + 1), s.unit, s.state, s.reason ?? '']))}`;
+}
+
+/** Edit distance with swapped neighbours counted as one edit (`wbe` → `web`), for "did you mean". */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number): number => d[i]?.[j] ?? 0;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
+      (d[i] as number[])[j] = best;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** The known names closest to a mistyped one (at most a third of its letters off), best first. */
+export function didYouMean(name: string, known: readonly string[]): string[] {
+  const limit = Math.max(1, Math.floor(name.length / 3));
+  const scored = [...new Set(known)].filter((k) => k !== name).map((k) => ({ k, d: distance(name.toLowerCase(), k.toLowerCase()) })).filter((x) => x.d <= limit);
+  scored.sort((a, b) => a.d - b.d || a.k.localeCompare(b.k));
+  return scored.slice(0, 3).map((x) => x.k);
+}
+
+/** Every name a TARGET may be: units, their groups, and `all`. */
+export function targetNames(units: readonly UnitStatus[]): string[] {
+  return [...new Set([...units.map((u) => u.name), ...units.flatMap((u) => u.groups), 'all'])];
 }
