@@ -169,24 +169,48 @@ function pruned(value: unknown): unknown {
   return out;
 }
 
-/** `supctl show`: the status line, the exact command line, then the rest of the resolved spec
- * (durations in ms; unset keys left out). */
-export function showUnit(unit: UnitStatus & { spec: UnitSpec }): string {
+/** Keys whose numbers are durations in ms in the resolved spec. */
+const DURATION_KEYS = new Set(['timeout', 'interval', 'grace', 'delay', 'maxDelay', 'window', 'debounce', 'canary', 'soak']);
+
+/** A duration as a unit file writes it: the largest unit that divides it (20000 → 20s, 0 → 0ms). */
+export function durationText(ms: number): string {
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/** The resolved spec in its file's terms: durations as `20s`, ports by their names from `ports`. */
+function asWritten(value: unknown, key: string, portNames: ReadonlyMap<number, string>): unknown {
+  if (typeof value === 'number' && DURATION_KEYS.has(key)) return durationText(value);
+  if (key === 'waitConnections' && Array.isArray(value)) return value.map((p) => (typeof p === 'number' ? (portNames.get(p) ?? p) : p));
+  if (key === 'port' && typeof value === 'number' && portNames.has(value)) return `${value} (${portNames.get(value) ?? ''})`;
+  if (Array.isArray(value)) return value.map((v) => asWritten(v, '', portNames));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asWritten(v, k, portNames)]));
+}
+
+/** `supctl show`: the status line, the exact command line (and the running process's, when a
+ * reload changed the file since it started), then the rest of the resolved spec in the file's
+ * terms (durations as `20s`, ports by name; unset keys left out). */
+export function showUnit(unit: UnitStatus & { spec: UnitSpec; runningArgv?: string[] }): string {
   const { spec } = unit;
   const rest: Partial<UnitSpec> = { ...spec };
   delete rest.name;
   delete rest.file;
   delete rest.argv;
   const running = unit.pid === null ? '' : ` (pid ${unit.pid}, up ${formatDuration(unit.uptime)})`;
+  const changed = unit.runningArgv !== undefined && unit.changed;
   const head = [
     `unit: ${spec.name}`,
     `file: ${spec.file}`,
     `state: ${formatState(unit)}${running}`,
-    `command: ${shellQuote(spec.argv)}`,
+    ...(changed ? [`running: ${shellQuote(unit.runningArgv ?? [])}`, `command: ${shellQuote(spec.argv)}  # from the changed file: restart to apply`] : [`command: ${shellQuote(spec.argv)}`]),
   ].join('\n');
+  const portNames = new Map(Object.entries(spec.ports).map(([n, p]) => [p, n]));
   // yaml costs ~50 ms to load and only `show` needs it: required here, on first use.
   const { stringify } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
-  return `${head}\n${stringify(pruned(rest), { lineWidth: 0 })}`;
+  return `${head}\n${stringify(asWritten(pruned(rest), '', portNames), { lineWidth: 0 })}`;
 }
 
 /** What a successful start/stop/restart did, in one line (plus the rollout's steps, if any). */

@@ -1,7 +1,7 @@
 // What supctl prints, from API data, without a daemon.
 import t from 'tap';
 import {
-  commandDone, failureReport, formatBytes, formatCpu, formatDuration, formatExit, healthLines, reloadDone,
+  commandDone, durationText, failureReport, formatBytes, formatCpu, formatDuration, formatExit, healthLines, reloadDone,
   rolloutLine, selectUnits, shellQuote, showUnit, statusTable,
 } from '../../cli/render.js';
 import { okResult, rolloutView, unitSpec, unitStatus } from '../fakes/control.js';
@@ -153,4 +153,21 @@ t.test('colour only when asked: the state, painted after padding so columns stay
   t.match(colored, '\u001b[32mready\u001b[0m');
   t.match(colored, '\u001b[1;31mfailed\u001b[0m');
   t.equal(colored.replace(/\u001b\[[0-9;]*m/g, ''), statusTable(units, { color: false }));
+});
+
+t.test('show speaks the file\'s terms: durations as written, ports by name, the running argv when the file changed', async (t) => {
+  const spec = unitSpec('web_1', {
+    ports: { sql: 7101, control: 7102 },
+    safeStop: { signal: null, command: ['ctl', 'drain'], http: null, waitConnections: [7101], timeout: 120_000 },
+  });
+  const text = showUnit({ ...unitStatus('web_1', { changed: true }), spec, runningArgv: ['old', '--flag'] });
+  t.match(text, /^running: old --flag$/m);
+  t.match(text, /^command: .*# from the changed file: restart to apply$/m);
+  t.match(text, /timeout: 2m/);
+  t.match(text, /waitConnections:\n\s+- sql/);
+  t.notMatch(text, /timeout: 120000/);
+  t.equal(durationText(20_000), '20s');
+  t.equal(durationText(250), '250ms');
+  t.equal(durationText(0), '0ms');
+  t.equal(durationText(3_600_000), '1h');
 });
