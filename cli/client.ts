@@ -55,10 +55,16 @@ export function connectionError(where: string, e: unknown): SupdError {
       cause: e,
     });
   }
-  if (code !== undefined && UNREACHABLE.has(code)) {
-    return new SupdError('SUPD_UNREACHABLE', `cannot reach supd at ${where}: ${REASONS[code] ?? `${code} (${message})`}`, { cause: e });
-  }
-  return new SupdError('SUPD_UNREACHABLE', `cannot reach supd at ${where}: ${message}`, { cause: e });
+  const reason = code !== undefined && UNREACHABLE.has(code) ? (REASONS[code] ?? `${code} (${message})`) : message;
+  return new SupdError('SUPD_UNREACHABLE', `cannot reach supd at ${where}: ${reason}`, { cause: e, hint: unreachableHint(where) });
+}
+
+/** How to point supctl at the right supd: the socket of a supd started with --state-dir DIR is
+ * DIR/supd.sock. */
+function unreachableHint(where: string): string {
+  if (/^https?:\/\//.test(where)) return 'check --host (and that supd\'s api.listen is that address)';
+  return 'supd listens on <stateDir>/supd.sock: point supctl at it with --socket PATH or SUPD_SOCKET=PATH '
+    + '(or export SUPD_STATE_DIR=DIR for both supd and supctl)';
 }
 
 function isErrorCode(code: unknown): code is ErrorCode {

@@ -14,6 +14,10 @@ export interface Context {
   env: Readonly<Record<string, string | undefined>>;
   /** Relative paths (validate's DIR, diagnostics' files) are taken from here. */
   cwd: string;
+  /** The width to fit tables to, or null (a pipe: full lines). */
+  width: number | null;
+  /** Colours: stdout is a terminal and NO_COLOR is not set. */
+  color: boolean;
 }
 
 export interface CommandModule<A> {

@@ -20,7 +20,7 @@ type Flag = { key: string; value: unknown } | { key: string; choices: readonly s
 const GLOBAL_VALUES = new Set(['--socket', '--host', '--token']);
 
 const FLAGS: Record<FastCommand, Record<string, Flag>> = {
-  status: {},
+  status: { '-l': { key: 'long', value: true }, '--long': { key: 'long', value: true } },
   health: {},
   start: { '--no-wait': { key: 'wait', value: false } },
   stop: { '--safe': { key: 'safe', value: true }, '--no-wait': { key: 'wait', value: false } },

@@ -36,4 +36,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   version: packageVersion(),
+  ...(process.stdout.isTTY ? { terminal: { columns: process.stdout.columns } } : {}),
 });

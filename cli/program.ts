@@ -4,7 +4,7 @@
 // 4 refused).
 import { defaultSocketPath, defaultStateDir } from '../config/defaults.js';
 import { isSupdError, SupdError } from '../daemon/errors.js';
-import type { ErrorBody } from '../daemon/api/contract.js';
+import type { ErrorBody, UnitStatus } from '../daemon/api/contract.js';
 import { Client, parseHost } from './client.js';
 import type { Endpoint } from './client.js';
 import type { CommandModule, Context } from './context.js';
@@ -17,6 +17,8 @@ export interface Io {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   version: string;
+  /** Present when stdout is a terminal. */
+  terminal?: { columns: number };
 }
 
 export interface GlobalOptions {
@@ -28,7 +30,8 @@ export interface GlobalOptions {
   fleet?: boolean;
 }
 
-/** Where to talk to supd: --host (with its token) or the unix socket. */
+/** Where to talk to supd: --host (with its token) or the unix socket: --socket, SUPD_SOCKET, then
+ * the variables supd itself reads (SUPD_API_SOCKET, SUPD_STATE_DIR), then supd's default. */
 export function endpointFrom(opts: GlobalOptions, env: Io['env']): { endpoint: Endpoint; token: string | null } {
   if (opts.host !== undefined && opts.socket !== undefined) {
     throw new SupdError('SUPD_USAGE', '--socket and --host exclude each other: pick one');
@@ -36,7 +39,7 @@ export function endpointFrom(opts: GlobalOptions, env: Io['env']): { endpoint: E
   if (opts.host !== undefined) {
     return { endpoint: { kind: 'url', url: parseHost(opts.host) }, token: opts.token ?? (env['SUPCTL_TOKEN'] || null) };
   }
-  const socket = opts.socket ?? (env['SUPD_SOCKET'] || defaultSocketPath(defaultStateDir(env)));
+  const socket = opts.socket ?? (env['SUPD_SOCKET'] || env['SUPD_API_SOCKET'] || defaultSocketPath(env['SUPD_STATE_DIR'] || defaultStateDir(env)));
   return { endpoint: { kind: 'socket', path: socket }, token: null };
 }
 
@@ -76,7 +79,34 @@ export function makeContext(opts: () => GlobalOptions, io: Io): Context {
     err: io.stderr,
     env: io.env,
     cwd: io.cwd,
+    width: outputWidth(io),
+    color: io.terminal !== undefined && (io.env['NO_COLOR'] ?? '') === '' && io.env['TERM'] !== 'dumb',
   };
+}
+
+/** COLUMNS when set (also into a pipe: `COLUMNS=80 supctl status | less`), else the terminal's
+ * width; null (no fitting) into a pipe or a file. */
+function outputWidth(io: Io): number | null {
+  const env = Number(io.env['COLUMNS'] ?? '');
+  if (Number.isInteger(env) && env > 0) return env;
+  return io.terminal?.columns ?? null;
+}
+
+/** An unknown unit or group named by supd (start, stop, show, logs…): with the names it knows
+ * that are close to it, as the hint. Any other error, or no supd to ask, is left as it is. */
+export async function withSuggestion(e: unknown, ctx: Context): Promise<unknown> {
+  if (!isSupdError(e) || e.code !== 'SUPD_UNKNOWN_TARGET') return e;
+  const name = /named "([^"]+)"/.exec(e.message)?.[1];
+  if (name === undefined || e.hint?.startsWith('did you mean') === true) return e;
+  try {
+    const { didYouMean, targetNames } = await import('./render.js');
+    const body = await ctx.client().getJson<{ units: UnitStatus[] }>('/v1/units');
+    const close = didYouMean(name, targetNames(body.units));
+    if (close.length === 0) return e;
+    return new SupdError(e.code, e.message, { hint: `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`, details: e.details });
+  } catch {
+    return e;
+  }
 }
 
 /** A failure that escaped a command: a SupdError as its exit code, anything else as a bug (1). */
@@ -109,6 +139,6 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   try {
     return await FAST[line.command](line, ctx);
   } catch (e) {
-    return failed(e, ctx, io);
+    return failed(await withSuggestion(e, ctx), ctx, io);
   }
 }

@@ -4,7 +4,7 @@ import type { Command, OptionValues } from 'commander';
 import { SupdError } from '../daemon/errors.js';
 import type { UnitsBody, UnitStatus } from '../daemon/api/contract.js';
 import type { Context } from './context.js';
-import { selectUnits } from './render.js';
+import { didYouMean, selectUnits, targetNames } from './render.js';
 
 export interface TargetArgs {
   targets: string[];
@@ -22,6 +22,11 @@ export function parseTargets(operands: readonly string[], _opts: OptionValues): 
 export async function unitsOf(args: TargetArgs, ctx: Context): Promise<UnitStatus[]> {
   const body = await ctx.client().getJson<UnitsBody>('/v1/units');
   const { selected, unknown } = selectUnits(body.units, args.targets);
-  if (unknown.length > 0) throw new SupdError('SUPD_UNKNOWN_TARGET', `no unit or group named ${unknown.map((u) => `"${u}"`).join(', ')}`);
+  if (unknown.length > 0) {
+    const names = targetNames(body.units);
+    const close = unknown.flatMap((u) => didYouMean(u, names));
+    const message = `no unit or group named ${unknown.map((u) => `"${u}"`).join(', ')}`;
+    throw new SupdError('SUPD_UNKNOWN_TARGET', message, close.length > 0 ? { hint: `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` } : {});
+  }
   return selected;
 }

@@ -51,6 +51,10 @@ export interface UnitStatus {
   /** Why the unit's output is not being written to its log right now (disk full…), with the
    * bytes lost so far; null while capture works. */
   logError: string | null;
+  /** In backoff: ms until the next start attempt. */
+  retryIn: number | null;
+  /** A reload changed the unit's file since its running process started: restart to apply. */
+  changed: boolean;
 }
 
 export type RolloutStepState = 'pending' | 'in-progress' | 'ok' | 'error' | 'canceled';
@@ -167,7 +171,7 @@ export interface LogFollow {
 export interface Control {
   list(): UnitStatus[];
   /** null when no such unit. */
-  get(name: string): { status: UnitStatus; spec: UnitSpec } | null;
+  get(name: string): { status: UnitStatus; spec: UnitSpec; runningArgv?: string[] } | null;
   /** Throws SupdError: SUPD_UNKNOWN_TARGET, SUPD_CONFLICT (a rollout already runs on the target),
    * SUPD_SHUTTING_DOWN. Resolves with ok=false when a unit failed or a drain was forced. */
   command(req: CommandRequest): Promise<CommandResult>;

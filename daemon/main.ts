@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ConfigError, loadConfig, requestedInfo, supdVersion, usage, type SupdConfig } from '../config/load.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, logFormat, useColor, type Logger } from './log.js';
 import { isSupdError } from './errors.js';
 import { Runtime } from './runtime.js';
 import { loadWithTopology } from './topology.js';
@@ -50,13 +50,37 @@ async function main(): Promise<number> {
     }
     throw e;
   }
-  const log = createLogger({ level: config.log.level });
+  const log = createLogger({ level: config.log.level, format: logFormat(process.env), color: useColor(process.env) });
   try {
     return await run(config, log);
   } catch (e) {
-    log.fatal({ err: e }, `supd: ${e instanceof Error ? e.message : String(e)}`);
+    const known = fatalMessage(e, config);
+    if (known !== null) log.fatal({ code: known.code }, known.message);
+    else log.fatal({ err: e }, `supd: ${e instanceof Error ? e.message : String(e)}`);
     return isSupdError(e) ? e.exitCode : 1;
   }
+}
+
+/** The fatal errors an operator meets, as one line with the cause and the fix (no stack); null
+ * for anything else, which is a bug and keeps its stack. */
+function fatalMessage(e: unknown, config: SupdConfig): { code: string; message: string } | null {
+  if (isSupdError(e)) return { code: e.code, message: `supd: ${e.message}${e.hint === undefined || e instanceof ConfigError ? '' : ` (${e.hint})`}` };
+  const errno = typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : null;
+  const listen = config.api.listen;
+  if (errno === 'EADDRINUSE' && listen !== null) {
+    return {
+      code: errno,
+      message: `supd: cannot listen on ${listen.host}:${listen.port} (api.listen): the address is in use, by another supd on this host or another program; `
+        + `give this one another api.listen (--listen HOST:PORT) or none (--listen '')`,
+    };
+  }
+  if (errno === 'EADDRNOTAVAIL' && listen !== null) {
+    return { code: errno, message: `supd: cannot listen on ${listen.host}:${listen.port} (api.listen): no such address on this host; fix api.listen` };
+  }
+  if ((errno === 'EACCES' || errno === 'EPERM') && e instanceof Error) {
+    return { code: errno, message: `supd: ${e.message}: permission denied; run supd as a user that may write there, or change the path (stateDir, logDir, api.socket)` };
+  }
+  return null;
 }
 
 async function run(config: SupdConfig, log: Logger): Promise<number> {
@@ -227,7 +251,7 @@ async function assertNoOtherSupd(socket: string): Promise<void> {
       });
       c.on('error', () => resolve(false));
     });
-    if (alive) throw new ConfigError(`config: api.socket: another supd already listens on ${socket}`);
+    if (alive) throw new ConfigError(`config: api.socket: another supd already listens on ${socket}; stop it, or give this one another stateDir (or api.socket)`);
     fs.unlinkSync(socket);
   }
 }

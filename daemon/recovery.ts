@@ -38,7 +38,7 @@ export function findSurvivors(rec: Recorded, procs: ProcInfo[]): Survivor[] {
 async function stopSurvivor(s: Survivor, spec: UnitSpec | undefined, log: Logger): Promise<void> {
   const signal = (spec?.stop.signal ?? 'SIGTERM') as NodeJS.Signals;
   const timeoutMs = spec?.stop.timeout ?? 30_000;
-  log.warn({ unit: s.unit, pid: s.pid, members: s.members }, `${s.unit}: still running from before supd restarted (pid ${s.pid ?? s.members.join(',')}); stopping it (${signal}) to start it afresh`);
+  log.warn({ unit: s.unit, unitPid: s.pid, members: s.members }, `${s.unit}: still running from before supd restarted (pid ${s.pid ?? s.members.join(',')}); stopping it (${signal}) to start it afresh`);
   if (s.pid !== null) signalGroup(s.pid, signal);
   else for (const pid of s.members) signalPid(pid, signal);
   const left = await waitGone(s.members, Date.now() + timeoutMs);

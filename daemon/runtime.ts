@@ -59,6 +59,10 @@ export class Runtime implements Control {
   private readonly store: RolloutStore;
   /** Operators waiting for a rollout to finish, by its job id. */
   private rolloutWaiters = new Map<string, (r: Rollout) => void>();
+  /** The argv each unit's current process was spawned with, and the units whose file a reload
+   * changed since (`changed` in status until their next spawn). */
+  private spawnedArgv = new Map<string, string[]>();
+  private outdated = new Set<string>();
   closing = false;
 
   constructor(private readonly opts: RuntimeOptions) {
@@ -151,6 +155,8 @@ export class Runtime implements Control {
       case 'spawn': {
         const spec = this.fleet.specs.get(e.unit);
         if (spec === undefined) return;
+        this.spawnedArgv.set(e.unit, spec.argv);
+        this.outdated.delete(e.unit);
         edges.spawner.spawn({
           unit: e.unit, gen: e.gen, argv: spec.argv, as: this.runAs(spec), preStart: spec.preStart,
           ports: Object.values(spec.ports), portWaitMs: this.opts.portWaitMs,
@@ -219,7 +225,9 @@ export class Runtime implements Control {
           (err: unknown) => this.unitEvent(e.unit, { type: 'connections', gen: e.gen, count: null, error: err instanceof Error ? err.message : String(err) }));
         return;
       case 'transition': {
-        if (e.from !== e.to) this.log.info({ unit: e.unit, from: e.from, to: e.to, reason: e.reason, pid: e.pid }, `${e.unit}: ${e.from} → ${e.to}: ${e.reason}`);
+        // `unitPid`: pino's `pid` is supd's own. A unit that gave up is an error, a crash that
+        // will be retried a warning.
+        if (e.from !== e.to) this.log[e.to === 'failed' ? 'error' : e.to === 'backoff' ? 'warn' : 'info']({ unit: e.unit, from: e.from, to: e.to, reason: e.reason, unitPid: e.pid }, `${e.unit}: ${e.from} → ${e.to}: ${e.reason}`);
         this.publish({ type: 'transition', unit: e.unit, from: e.from, to: e.to, reason: e.reason, at: new Date(e.at).toISOString(), pid: e.pid });
         return;
       }
@@ -378,13 +386,15 @@ export class Runtime implements Control {
     if (u === undefined || spec === undefined) return null;
     const pid = pidOf(u.s);
     const log = { failure: this.edges.logs.failure(name), dropped: this.edges.logs.counters(name).dropped };
-    return toStatus(u, spec, this.now(), pid === null ? undefined : this.freshSamples().get(pid), this.fleet.rollouts.stepOf(name), isStale(this.fleet, name), log);
+    return toStatus(u, spec, this.now(), pid === null ? undefined : this.freshSamples().get(pid), this.fleet.rollouts.stepOf(name), isStale(this.fleet, name), log, this.outdated.has(name));
   }
 
-  get(name: string): { status: UnitStatus; spec: UnitSpec } | null {
+  get(name: string): { status: UnitStatus; spec: UnitSpec; runningArgv?: string[] } | null {
     const status = this.status(name);
     const spec = this.fleet.specs.get(name);
-    return status === null || spec === undefined ? null : { status, spec };
+    if (status === null || spec === undefined) return null;
+    const running = this.spawnedArgv.get(name);
+    return status.changed && running !== undefined ? { status, spec, runningArgv: running } : { status, spec };
   }
 
   targets(target: string): string[] {
@@ -435,6 +445,12 @@ export class Runtime implements Control {
     const { diffUnits } = await import('../units/diff.js');
     const d = diffUnits([...this.fleet.specs.values()].filter((s) => !this.fleet.removed.has(s.name)), loaded.units);
     this.dispatch({ type: 'reload', specs: loaded.units, topo: loaded.topo, now: this.now() });
+    // Running units keep running: the ones whose file changed show `changed` until their next spawn.
+    for (const name of d.changed) {
+      const u = this.fleet.units.get(name);
+      if (u !== undefined && pidOf(u.s) !== null) this.outdated.add(name);
+    }
+    for (const name of d.removed) this.outdated.delete(name);
     const result: ReloadResult = { ok: true, ...d, diagnostics: loaded.diagnostics };
     this.log.info({ added: d.added, changed: d.changed, removed: d.removed }, 'reloaded unit files');
     this.publish({ type: 'reload', result, at: new Date(this.now()).toISOString() });

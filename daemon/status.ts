@@ -11,6 +11,7 @@ export interface Sample {
 export function toStatus(
   u: Unit, spec: UnitSpec, now: number, sample: Sample | undefined, rollout: { id: string; step: RolloutStepState } | null, stale: boolean,
   log: { failure: string | null; dropped: number } = { failure: null, dropped: 0 },
+  changed = false,
 ): UnitStatus {
   const pid = pidOf(u.s);
   return {
@@ -32,5 +33,7 @@ export function toStatus(
     forced: u.forced,
     rollout,
     logError: log.failure === null ? null : `${log.failure} (${log.dropped} bytes lost so far)`,
+    retryIn: u.s.state === 'backoff' ? Math.max(0, u.s.until - now) : null,
+    changed: changed && pid !== null,
   };
 }

@@ -1,21 +1,33 @@
 // supctl status [TARGET…]: the table of units, or `{ units: [...] }` with --json.
+import type { Command, OptionValues } from 'commander';
 import type { Context } from '../context.js';
 import { json, statusTable } from '../render.js';
-import { unitsOf } from '../targets.js';
+import { configureTargets, parseTargets, unitsOf } from '../targets.js';
 import type { TargetArgs } from '../targets.js';
 import type { FleetView } from '../../daemon/api/contract.js';
 import { SupdError } from '../../daemon/errors.js';
 import { fleetTable, selectFleetUnits } from '../fleet.js';
 
-export { configureTargets as configure, parseTargets as parse } from '../targets.js';
+export interface Args extends TargetArgs {
+  long: boolean;
+}
+
+export function configure(cmd: Command): void {
+  configureTargets(cmd);
+  cmd.option('-l, --long', 'every column and the whole reason, however wide the terminal');
+}
+
+export function parse(operands: readonly string[], opts: OptionValues): Args {
+  return { ...parseTargets(operands, opts), long: opts['long'] === true };
+}
 
 export const name = 'status';
 export const description = 'show units: state, pid, uptime, restarts, cpu, memory, last exit, reason';
 
-export async function run(args: TargetArgs, ctx: Context): Promise<number> {
+export async function run(args: Args, ctx: Context): Promise<number> {
   if (ctx.fleet) return fleetStatus(args, ctx);
   const units = await unitsOf(args, ctx);
-  ctx.out(ctx.json ? json({ units }) : statusTable(units));
+  ctx.out(ctx.json ? json({ units }) : statusTable(units, { width: ctx.width, long: args.long, color: ctx.color }));
   return 0;
 }
 

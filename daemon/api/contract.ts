@@ -136,6 +136,8 @@ export const UnitStatusSchema = Type.Object({
   forced: Type.Boolean(),
   rollout: nullableObject(Type.Object({ id: Str, step: RolloutStepStateSchema })),
   logError: nullable<string>('string'),
+  retryIn: nullable<number>('number'),
+  changed: Type.Boolean(),
 });
 
 export const UnitsBody = Type.Object({ units: Type.Array(UnitStatusSchema) });
@@ -143,7 +145,8 @@ export type UnitsBody = Static<typeof UnitsBody>;
 
 /** `GET /v1/units/:name`: the status fields plus the resolved spec (sent as is, no schema). */
 export interface UnitBody {
-  unit: UnitStatus & { spec: UnitSpec };
+  /** runningArgv: the running process's argv, when a reload changed the file since it started. */
+  unit: UnitStatus & { spec: UnitSpec; runningArgv?: string[] };
 }
 
 export const RolloutViewSchema = Type.Object({

@@ -11,8 +11,8 @@ t.test('GET /v1/units lists every unit with its status fields', async (t) => {
   t.same(body.units.map((u: { name: string }) => u.name), ['db', 'web_1', 'web_2', 'worker']);
   t.match(body.units[3], { name: 'worker', state: 'failed', pid: null, lastExit: { code: 1, signal: null } });
   t.same(Object.keys(body.units[0]).sort(), [
-    'connections', 'cpu', 'forced', 'goal', 'groups', 'lastExit', 'lbDisabled', 'logError', 'memory', 'name', 'pid',
-    'reason', 'restarts', 'rollout', 'since', 'stale', 'state', 'uptime',
+    'changed', 'connections', 'cpu', 'forced', 'goal', 'groups', 'lastExit', 'lbDisabled', 'logError', 'memory', 'name', 'pid',
+    'reason', 'restarts', 'retryIn', 'rollout', 'since', 'stale', 'state', 'uptime',
   ]);
 });
 

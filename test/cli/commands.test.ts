@@ -164,22 +164,83 @@ t.test('logs -n prints the last lines', async (t) => {
   t.equal((await cli(['--socket', d.socket, 'logs', '-n', 'many', 'db'])).code, 2);
   const missing = await cli(['--socket', d.socket, 'logs', 'ghost']);
   t.equal(missing.code, 1);
-  t.equal(missing.stderr, 'supctl: no unit named "ghost"\n');
+  t.equal(missing.stderr, 'supctl: no unit or group named "ghost"\n');
 });
 
-t.test('logs -f prints new output as it is written, and ends cleanly when supd closes the stream', async (t) => {
+t.test('logs -f prints new output as it is written; supd closing the stream is exit 3 with a message', async (t) => {
   const d = await daemon(t);
   d.control.write('db', 'old\n');
   let out = '';
+  let err = '';
   const { runCli } = await import('../../cli/program.js');
   const running = runCli(['--socket', d.socket, 'logs', '-f', 'db'], {
-    stdout: (s) => { out += s; }, stderr: () => {}, env: {}, cwd: '/', version: '0',
+    stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, env: {}, cwd: '/', version: '0',
   });
   await waitFor(() => out === 'old\n' && d.control.following('db') === 1, 'the tail');
   d.control.write('db', 'new\n');
   await waitFor(() => out === 'old\nnew\n', 'the new line');
   await d.close();
-  t.equal(await running, 0);
+  t.equal(await running, 3);
+  t.match(err, 'supctl: supd ended the log stream of db: it stopped or restarted');
+});
+
+t.test('logs of several units, a group or all: each line prefixed with its unit; -f interleaves them as they come', async (t) => {
+  const d = await daemon(t);
+  d.control.write('web_1', 'one\ntwo\n');
+  d.control.write('web_2', 'three\n');
+  const group = await cli(['--socket', d.socket, 'logs', 'web']);
+  t.equal(group.code, 0, group.stderr);
+  t.equal(group.stdout, 'web_1 | one\nweb_1 | two\nweb_2 | three\n');
+  const all = await cli(['--socket', d.socket, 'logs', '-n', '1', 'all']);
+  t.match(all.stdout, /^web_1\s+\| two$/m);
+  t.match(all.stdout, /^web_2\s+\| three$/m);
+  const unknown = await cli(['--socket', d.socket, 'logs', 'web_1', 'wbe_2']);
+  t.equal(unknown.code, 1);
+  t.match(unknown.stderr, 'hint: did you mean "web_2"?');
+
+  let out = '';
+  const { runCli } = await import('../../cli/program.js');
+  const running = runCli(['--socket', d.socket, 'logs', '-f', '--timestamps', '-n', '0', 'web_1', 'web_2'], {
+    stdout: (s) => { out += s; }, stderr: () => {}, env: {}, cwd: '/', version: '0',
+  });
+  await waitFor(() => d.control.following('web_1') === 1 && d.control.following('web_2') === 1, 'both followed');
+  d.control.write('web_2', 'b1\n');
+  await waitFor(() => out.includes('b1'), 'web_2 line');
+  d.control.write('web_1', 'a1\n');
+  await waitFor(() => out.includes('a1'), 'web_1 line');
+  d.control.write('web_2', 'b2 partial');
+  d.control.write('web_2', ' end\n');
+  await waitFor(() => out.includes('end'), 'the joined line');
+  t.match(out, /^\d\d:\d\d:\d\d\.\d{3} web_2 \| b1\n\d\d:\d\d:\d\d\.\d{3} web_1 \| a1\n\d\d:\d\d:\d\d\.\d{3} web_2 \| b2 partial end\n$/, 'in arrival order, one line each');
+  await d.close();
+  t.equal(await running, 3);
+});
+
+t.test('did you mean: a mistyped unit or group gets the close names', async (t) => {
+  const d = await daemon(t);
+  const status = await cli(['--socket', d.socket, 'status', 'wbe']);
+  t.equal(status.code, 1);
+  t.equal(status.stderr, 'supctl: no unit or group named "wbe"\nhint: did you mean "web"?\n');
+  const start = await cli(['--socket', d.socket, 'start', 'web_3']);
+  t.equal(start.code, 1);
+  t.match(start.stderr, /hint: did you mean "web_1" or "web_2"\?/);
+});
+
+t.test('completion bash|zsh: scripts naming every command, completing targets from supd', async (t) => {
+  const d = await daemon(t);
+  const bash = await cli(['completion', 'bash']);
+  t.equal(bash.code, 0);
+  for (const c of ['status', 'start', 'stop', 'restart', 'reload', 'logs', 'show', 'validate', 'health', 'rollouts']) t.match(bash.stdout, new RegExp(`\\b${c}\\b`));
+  t.match(bash.stdout, 'complete -F _supctl supctl');
+  t.notMatch(bash.stdout, 'complete-targets --'.repeat(2));
+  const { spawnSync } = await import('node:child_process');
+  t.equal(spawnSync('bash', ['-n'], { input: bash.stdout }).status, 0, 'bash parses it');
+  t.match((await cli(['completion', 'zsh'])).stdout, 'compdef _supctl supctl');
+  t.equal((await cli(['completion', 'fish'])).code, 2);
+  const names = await cli(['--socket', d.socket, 'complete-targets']);
+  t.same(names.stdout.trimEnd().split('\n').sort(), ['all', 'db', 'web', 'web_1', 'web_2', 'worker'].sort());
+  t.equal((await cli(['--socket', `${d.socket}.none`, 'complete-targets'])).stdout, '', 'nothing when supd is away');
+  t.notMatch((await cli(['--help'])).stdout, 'complete-targets', 'hidden from help');
 });
 
 t.test('show prints the exact command line; --json the API body', async (t) => {
@@ -208,7 +269,7 @@ t.test('an absent socket exits 3: cannot reach supd at <socket>', async (t) => {
   const socket = path.join(dir, 'none.sock');
   const r = await cli(['--socket', socket, 'status']);
   t.equal(r.code, 3);
-  t.equal(r.stderr, `supctl: cannot reach supd at ${socket}: no such socket (is supd running?)\n`);
+  t.equal(r.stderr, `supctl: cannot reach supd at ${socket}: no such socket (is supd running?)\nhint: supd listens on <stateDir>/supd.sock: point supctl at it with --socket PATH or SUPD_SOCKET=PATH (or export SUPD_STATE_DIR=DIR for both supd and supctl)\n`);
 });
 
 t.test('a closed TCP port exits 3', async (t) => {
@@ -229,7 +290,7 @@ t.test('usage errors exit 2', async (t) => {
 });
 
 t.test('--version and --help exit 0, for every command too', async (t) => {
-  t.same(await cli(['--version']), { code: 0, stdout: '1.2.3\n', stderr: '' });
+  t.same(await cli(['--version']), { code: 0, stdout: 'supctl 1.2.3\n', stderr: '' }, 'the same form as supd --version');
   for (const command of ['status', 'start', 'stop', 'restart', 'reload', 'logs', 'show', 'validate', 'health']) {
     const r = await cli([command, '--help']);
     t.equal(r.code, 0, command);
@@ -280,4 +341,45 @@ t.test('validate: a good directory exits 0, a bad file exits 1 with file:line:co
   t.match(missing.stderr, /cannot read the units directory/);
   const j = await cli(['--json', 'validate', good]);
   t.match(JSON.parse(j.stdout), { ok: true, units: ['db', 'web'], diagnostics: [] });
+});
+
+t.test('validate FILE checks that file with its folder; an empty folder or a non-unit file is an error', async (t) => {
+  const dir = shortTempDir(t);
+  const { mkdirSync } = await import('node:fs');
+  for (const d of ['units', 'empty', 'code']) mkdirSync(path.join(dir, d));
+  writeFileSync(path.join(dir, 'units', 'db.yaml'), 'command: [sleep, "1000"]\n');
+  writeFileSync(path.join(dir, 'units', 'web.yaml'), 'command: ./server\nrequires: [db]\n');
+  writeFileSync(path.join(dir, 'units', 'bad.yaml'), 'command: ./server\nrequires: [ghost]\n');
+  writeFileSync(path.join(dir, 'code', 'load.ts'), 'export {};\n');
+  const one = await cli(['validate', 'units/web.yaml'], {}, dir);
+  t.equal(one.code, 0, one.stderr);
+  t.equal(one.stdout, 'units/web.yaml: OK\n', 'its own file is fine');
+  t.match(one.stderr, 'other files in units have 1 error(s) (supctl validate units)');
+  const bad = await cli(['validate', 'units/bad.yaml'], {}, dir);
+  t.equal(bad.code, 1);
+  t.match(bad.stderr, /^units\/bad\.yaml:2:\d+: .*ghost/m);
+  for (const empty of ['empty', 'code']) {
+    const r = await cli(['validate', empty], {}, dir);
+    t.equal(r.code, 1, empty);
+    t.match(r.stderr, `supctl: validate: ${empty} holds no unit files (*.yaml)`);
+  }
+  const notUnit = await cli(['validate', 'code/load.ts'], {}, dir);
+  t.equal(notUnit.code, 2);
+  t.match(notUnit.stderr, 'is not a unit file');
+});
+
+t.test('supctl finds the socket of a supd started with SUPD_STATE_DIR or SUPD_API_SOCKET', async (t) => {
+  const d = await daemon(t);
+  t.equal((await cli(['status'], { SUPD_STATE_DIR: d.dir })).code, 0);
+  t.equal((await cli(['status'], { SUPD_API_SOCKET: d.socket })).code, 0);
+});
+
+t.test('status at COLUMNS=80 never wraps a row; no colour into a pipe', async (t) => {
+  const d = await daemon(t);
+  const r = await cli(['--socket', d.socket, 'status'], { COLUMNS: '80' });
+  t.equal(r.code, 0);
+  for (const line of r.stdout.trimEnd().split('\n')) t.ok(line.length <= 80, line);
+  t.notMatch(r.stdout, '\u001b[');
+  const long = await cli(['--socket', d.socket, 'status', '-l'], { COLUMNS: '80' });
+  t.match(long.stdout, /^UNIT\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+CPU\s+MEM\s+LAST-EXIT\s+REASON$/m);
 });

@@ -1,7 +1,7 @@
 // What supctl prints, from API data, without a daemon.
 import t from 'tap';
 import {
-  commandDone, failureReport, formatBytes, formatCpu, formatDuration, formatExit, healthLines, reloadDone,
+  commandDone, durationText, failureReport, formatBytes, formatCpu, formatDuration, formatExit, healthLines, reloadDone,
   rolloutLine, selectUnits, shellQuote, showUnit, statusTable,
 } from '../../cli/render.js';
 import { okResult, rolloutView, unitSpec, unitStatus } from '../fakes/control.js';
@@ -111,4 +111,63 @@ t.test('health lines say which units are ready', async (t) => {
   const text = healthLines([unitStatus('a'), unitStatus('b', { state: 'starting', reason: 'waiting for ready check' })]);
   t.match(text, /^a\s+yes\s+ready\s/m);
   t.match(text, /^b\s+no\s+starting\s+waiting for ready check$/m);
+});
+
+t.test('status fits the width: columns dropped in order, the reason cut with …; -l keeps everything', async (t) => {
+  const units = [
+    unitStatus('database_primary_1', { reason: 'ready: tcp 127.0.0.1:7101: connected after a long wait for the port to be free', lastExit: { code: 1, signal: null, at: '' } }),
+    unitStatus('web_2', { state: 'draining', lbDisabled: true, stale: true, changed: true, connections: 3, reason: 'safe restart requested' }),
+    unitStatus('worker', { state: 'backoff', pid: null, retryIn: 4_200, reason: 'exited with code 1' }),
+  ];
+  for (const width of [80, 100, 60]) {
+    const lines = statusTable(units, { width }).trimEnd().split('\n');
+    for (const line of lines) t.ok(line.length <= width, `≤ ${width}: ${line}`);
+  }
+  const at80 = statusTable(units, { width: 80 });
+  t.match(at80, /^UNIT\s+STATE\s+PID\s+(UPTIME\s+)?(RESTARTS\s+)?REASON$/m, 'unit, state, pid and reason stay');
+  t.notMatch(at80, /CPU|MEM|LAST-EXIT/, 'cpu, memory and last exit go first');
+  t.match(at80, '…');
+  const long = statusTable(units, { width: 80, long: true });
+  t.match(long, 'after a long wait for the port to be free', '-l: the whole reason');
+  t.match(long, /^UNIT\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+CPU\s+MEM\s+LAST-EXIT\s+REASON$/m);
+  t.equal(statusTable(units), long, 'no width (a pipe): as -l');
+});
+
+t.test('status rows say what their state makes worth knowing', async (t) => {
+  const text = statusTable([
+    unitStatus('web_2', { state: 'draining', connections: 3, reason: 'safe stop requested' }),
+    unitStatus('web_3', { state: 'draining', connections: 1, reason: 'safe stop requested' }),
+    unitStatus('worker', { state: 'backoff', pid: null, retryIn: 4_200, reason: 'exited with code 1' }),
+    unitStatus('api', { changed: true }),
+  ]);
+  t.match(text, /^web_2\s+draining\s.*3 connections open; safe stop requested$/m);
+  t.match(text, /^web_3\s+draining\s.*1 connection open; safe stop requested$/m);
+  t.match(text, /^worker\s+backoff\s.*retry in 5s; exited with code 1$/m);
+  t.match(text, /^api\s+ready,changed\s.*file changed, restart to apply; ready check passed$/m);
+});
+
+t.test('colour only when asked: the state, painted after padding so columns stay aligned', async (t) => {
+  const units = [unitStatus('db'), unitStatus('worker', { state: 'failed', pid: null })];
+  t.notMatch(statusTable(units, { color: false }), '\u001b[');
+  const colored = statusTable(units, { color: true });
+  t.match(colored, '\u001b[32mready\u001b[0m');
+  t.match(colored, '\u001b[1;31mfailed\u001b[0m');
+  t.equal(colored.replace(/\u001b\[[0-9;]*m/g, ''), statusTable(units, { color: false }));
+});
+
+t.test('show speaks the file\'s terms: durations as written, ports by name, the running argv when the file changed', async (t) => {
+  const spec = unitSpec('web_1', {
+    ports: { sql: 7101, control: 7102 },
+    safeStop: { signal: null, command: ['ctl', 'drain'], http: null, waitConnections: [7101], timeout: 120_000 },
+  });
+  const text = showUnit({ ...unitStatus('web_1', { changed: true }), spec, runningArgv: ['old', '--flag'] });
+  t.match(text, /^running: old --flag$/m);
+  t.match(text, /^command: .*# from the changed file: restart to apply$/m);
+  t.match(text, /timeout: 2m/);
+  t.match(text, /waitConnections:\n\s+- sql/);
+  t.notMatch(text, /timeout: 120000/);
+  t.equal(durationText(20_000), '20s');
+  t.equal(durationText(250), '250ms');
+  t.equal(durationText(0), '0ms');
+  t.equal(durationText(3_600_000), '1h');
 });

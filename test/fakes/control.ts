@@ -12,7 +12,7 @@ export function unitStatus(name: string, over: Partial<UnitStatus> = {}): UnitSt
   return {
     name, state: 'ready', goal: 'up', pid: 1000, restarts: 0, reason: 'ready check passed', since: AT,
     uptime: 192_000, stale: false, cpu: 1.5, memory: 12_300_000, lastExit: null, groups: [],
-    connections: null, lbDisabled: false, forced: false, rollout: null, logError: null, ...over,
+    connections: null, lbDisabled: false, forced: false, rollout: null, logError: null, retryIn: null, changed: false, ...over,
   };
 }
 

@@ -73,7 +73,7 @@ export function unitRoutes(app: FastifyInstance, { control }: RouteDeps): void {
     async (req): Promise<UnitBody> => {
       const found = control.get(req.params.name);
       if (found === null) throw new SupdError('SUPD_UNKNOWN_TARGET', `no unit named "${req.params.name}"`);
-      return { unit: { ...found.status, spec: found.spec } };
+      return { unit: { ...found.status, spec: found.spec, ...(found.runningArgv === undefined ? {} : { runningArgv: found.runningArgv }) } };
     },
   );
 
