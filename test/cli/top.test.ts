@@ -16,7 +16,7 @@ function unit(name: string, over: Partial<UnitStatus> = {}): UnitStatus {
   return {
     name, state: 'ready', goal: 'up', pid: 100, restarts: 0, reason: 'ready: tcp 127.0.0.1:7000', since: new Date(NOW - 5000).toISOString(),
     uptime: 65_000, stale: false, cpu: 1.5, memory: 20_000_000, lastExit: null, groups: ['web'], connections: null,
-    lbDisabled: false, forced: false, rollout: null, logError: null, ...over,
+    lbDisabled: false, forced: false, rollout: null, logError: null, retryIn: null, changed: false, ...over,
   };
 }
 
