@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import type { CommandModule, Context } from './context.js';
 import { failed, makeContext, type GlobalOptions, type Io } from './program.js';
 import * as health from './commands/health.js';
+import * as kill from './commands/kill.js';
 import * as logs from './commands/logs.js';
 import * as reload from './commands/reload.js';
 import * as restart from './commands/restart.js';
@@ -57,6 +58,7 @@ export async function runFull(argv: readonly string[], io: Io): Promise<number> 
   register(program, stop, ctx, done);
   register(program, restart, ctx, done);
   register(program, reload, ctx, done);
+  register(program, kill, ctx, done);
   register(program, logs, ctx, done);
   register(program, show, ctx, done);
   register(program, rollouts, ctx, done);

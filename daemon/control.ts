@@ -1,6 +1,6 @@
 // The Control interface: all the HTTP API (and anything else outside the runtime) may call.
 // The API imports this file, never the core or the edges, so its routes are tested with a fake.
-import type { Diagnostic, UnitSpec } from '../units/types.js';
+import type { Diagnostic, Signal, UnitSpec } from '../units/types.js';
 
 export type UnitStateName =
   | 'inactive'
@@ -102,6 +102,22 @@ export interface CommandResult {
   rollout: RolloutView | null;
 }
 
+/** What `kill` or a unit's `reload` did to one unit. */
+export interface UnitActionOutcome {
+  unit: string;
+  ok: boolean;
+  /** The main process signalled (or whose reload command ran), when the unit was running. */
+  pid: number | null;
+  message: string;
+}
+
+/** `supctl kill` and `supctl reload TARGET`: every unit of the target attempted, each outcome. */
+export interface UnitActionResult {
+  ok: boolean;
+  message: string;
+  units: UnitActionOutcome[];
+}
+
 export interface ReloadResult {
   ok: boolean;
   added: string[];
@@ -128,6 +144,12 @@ export interface Control {
    * SUPD_SHUTTING_DOWN. Resolves with ok=false when a unit failed or a drain was forced. */
   command(req: CommandRequest): Promise<CommandResult>;
   reload(): Promise<ReloadResult>;
+  /** Sends `signal` to the main process of every unit of the target (SUPD_UNKNOWN_TARGET); the
+   * restart policy then applies to whatever exits. A unit not running is a failed outcome. */
+  kill(target: string, signal: Signal): Promise<UnitActionResult>;
+  /** Runs every unit's own `reload` action (signal to the main process, or command as the unit);
+   * pids stay. A unit without one, or not running, is a failed outcome. */
+  reloadUnits(target: string): Promise<UnitActionResult>;
   subscribe(listener: (e: SupdEvent) => void): () => void;
   /** The last `lines` lines of the unit's log (across rotated files when needed). */
   logs(name: string, lines: number): Promise<string>;

@@ -1,6 +1,7 @@
 // The set of edges the runtime drives, as interfaces: main.ts wires the real ones from
 // daemon/edges/, tests wire fakes from test/fakes/.
 import type { Check, Requirement } from '../units/types.js';
+import type { RunAs } from './edges/runas.js';
 
 /** What a spawn needs; the spawn edge owns the shape. */
 export type { SpawnRequest } from './edges/spawn.js';
@@ -34,7 +35,8 @@ export interface CommandOutcome {
 export interface Edges {
   spawner: {
     spawn(req: SpawnRequest): void;
-    signal(pid: number, signal: string): void;
+    /** To the process group, or to the main process alone (`main`). */
+    signal(pid: number, signal: string, whom?: 'group' | 'main'): void;
     killTree(pid: number): Promise<void>;
   };
   logs: {
@@ -47,11 +49,12 @@ export interface Edges {
     failure(unit: string): string | null;
   };
   probes: {
-    check(check: Check, timeoutMs: number): Promise<CheckResult>;
+    /** An exec check runs as the unit (`as`). */
+    check(check: Check, timeoutMs: number, as?: RunAs): Promise<CheckResult>;
     checkRequirement(req: Exclude<Requirement, { kind: 'unit' }>): Promise<CheckResult>;
   };
   commands: {
-    runCommand(argv: string[], opts: { timeoutMs: number; env: Record<string, string>; cwd: string | null }): Promise<CommandOutcome>;
+    runCommand(argv: string[], opts: { timeoutMs: number; as: RunAs }): Promise<CommandOutcome>;
     postHttp(url: string, timeoutMs: number): Promise<CheckResult>;
   };
   /** Rejects when the count cannot be read: never taken as zero. */

@@ -4,16 +4,18 @@
 import type { Logger } from 'pino';
 import { SupdError } from './errors.js';
 import type {
-  CommandRequest, CommandResult, Control, LogFollow, ReloadResult, RolloutView, SupdEvent, UnitFailure, UnitStatus,
+  CommandRequest, CommandResult, Control, LogFollow, ReloadResult, RolloutView, SupdEvent, UnitActionOutcome,
+  UnitActionResult, UnitFailure, UnitStatus,
 } from './control.js';
 import { allDown, createFleet, isStale, dispatch, type Fleet, type FleetEffect, type FleetEvent, type Topology } from './core/fleet.js';
 import { pidOf, type UnitEvent } from './core/model.js';
 import type { Edges, EdgeHooks } from './edge-set.js';
-import type { UnitSpec, LoadResult } from '../units/types.js';
+import type { UnitSpec, LoadResult, Signal } from '../units/types.js';
 import { toStatus, type Sample } from './status.js';
 import { RolloutManager } from './rollouts.js';
 import { bootTargets } from './core/recovery.js';
 import type { Journal } from './edges/journal.js';
+import { asSupd, type RunAs } from './edges/runas.js';
 
 export interface RuntimeOptions {
   specs: UnitSpec[];
@@ -134,9 +136,7 @@ export class Runtime implements Control {
         const spec = this.fleet.specs.get(e.unit);
         if (spec === undefined) return;
         edges.spawner.spawn({
-          unit: e.unit, gen: e.gen, argv: spec.argv, cwd: spec.cwd,
-          env: { ...this.opts.baseEnv, ...spec.env, SUPD_UNIT: e.unit },
-          user: spec.user, group: spec.group, umask: spec.umask,
+          unit: e.unit, gen: e.gen, argv: spec.argv, as: this.runAs(spec), preStart: spec.preStart,
           ports: Object.values(spec.ports), portWaitMs: this.opts.portWaitMs,
         });
         return;
@@ -147,10 +147,12 @@ export class Runtime implements Control {
       case 'killTree':
         void edges.spawner.killTree(e.pid);
         return;
-      case 'probe':
-        void edges.probes.check(e.check, e.timeout).then((r) =>
+      case 'probe': {
+        const spec = this.fleet.specs.get(e.unit);
+        void edges.probes.check(e.check, e.timeout, spec && this.runAs(spec)).then((r) =>
           this.unitEvent(e.unit, { type: 'probeResult', gen: e.gen, purpose: e.purpose, ok: r.ok, message: r.message }));
         return;
+      }
       case 'watchLog': {
         this.logWatches.get(e.unit)?.cancel();
         let re: RegExp;
@@ -175,8 +177,13 @@ export class Runtime implements Control {
         return;
       case 'runCommand': {
         const spec = this.fleet.specs.get(e.unit);
-        const env = { ...this.opts.baseEnv, ...(spec?.env ?? {}), SUPD_UNIT: e.unit };
-        void edges.commands.runCommand(e.argv, { timeoutMs: e.timeout, env, cwd: spec?.cwd ?? null }).then((r) => {
+        if (spec === undefined) return;
+        // stop and safeStop commands run as the unit (with MAINPID, as systemd's ExecStop=); lb
+        // hooks talk to the load balancer, as supd.
+        const pid = this.mainPid(e.unit);
+        const unitAs = this.runAs(spec, pid === null ? {} : { MAINPID: String(pid) });
+        const as = e.purpose === 'lb-disable' || e.purpose === 'lb-enable' ? asSupd(unitAs) : unitAs;
+        void edges.commands.runCommand(e.argv, { timeoutMs: e.timeout, as }).then((r) => {
           const ok = r.code === 0 && !r.timedOut;
           const message = r.timedOut ? `timed out after ${e.timeout}ms` : r.signal !== null ? `killed by ${r.signal}` : `exited with code ${r.code}`;
           if (!ok) this.log.warn({ unit: e.unit, purpose: e.purpose, output: r.output.slice(-500) }, `${e.purpose} command ${message}`);
@@ -219,6 +226,14 @@ export class Runtime implements Control {
         throw new Error(`unknown effect ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** How every process of this unit runs: its user, groups, env, envFile, cwd, umask, limits. */
+  private runAs(spec: UnitSpec, extra: Record<string, string> = {}): RunAs {
+    return {
+      inherit: this.opts.baseEnv, env: spec.env, envFile: spec.envFile, extra: { SUPD_UNIT: spec.name, ...extra },
+      cwd: spec.cwd, user: spec.user, group: spec.group, umask: spec.umask, limits: spec.limits,
+    };
   }
 
   /** The master's metadata settled: its running followers are stale; with rollout.auto they are
@@ -376,6 +391,51 @@ export class Runtime implements Control {
     this.stopGuard = fn;
   }
 
+  async kill(target: string, signal: Signal): Promise<UnitActionResult> {
+    if (this.closing) throw new SupdError('SUPD_SHUTTING_DOWN', 'supd is shutting down');
+    const outcomes = this.targets(target).map((unit): UnitActionOutcome => {
+      const pid = this.mainPid(unit);
+      if (pid === null) return { unit, ok: false, pid, message: `${unit} is not running` };
+      // The main process alone, as the operator asked; what follows its exit is the core's business.
+      this.edges.spawner.signal(pid, signal, 'main');
+      this.log.info({ unit, pid, signal }, `${unit}: ${signal} sent to pid ${pid} (kill)`);
+      return { unit, ok: true, pid, message: `${signal} sent to pid ${pid}` };
+    });
+    return actionResult(`kill -s ${signal} ${target}`, outcomes);
+  }
+
+  async reloadUnits(target: string): Promise<UnitActionResult> {
+    if (this.closing) throw new SupdError('SUPD_SHUTTING_DOWN', 'supd is shutting down');
+    const outcomes = await Promise.all(this.targets(target).map(async (unit): Promise<UnitActionOutcome> => {
+      const spec = this.fleet.specs.get(unit);
+      const pid = this.mainPid(unit);
+      if (spec?.reload == null) return { unit, ok: false, pid, message: `${unit} has no reload action (set reload: {signal: …} or {command: …})` };
+      if (pid === null) return { unit, ok: false, pid, message: `${unit} is not running` };
+      const { reload } = spec;
+      if (reload.command === null) {
+        const signal = reload.signal ?? 'SIGHUP';
+        this.edges.spawner.signal(pid, signal, 'main');
+        this.log.info({ unit, pid, signal }, `${unit}: reload: ${signal} sent to pid ${pid}`);
+        return { unit, ok: true, pid, message: `reload: ${signal} sent to pid ${pid}` };
+      }
+      // As systemd's ExecReload=: as the unit, with the main pid in MAINPID.
+      const r = await this.edges.commands.runCommand(reload.command, { timeoutMs: reload.timeout, as: this.runAs(spec, { MAINPID: String(pid) }) });
+      const ok = r.code === 0 && !r.timedOut;
+      const how = r.timedOut ? `timed out after ${reload.timeout}ms` : r.signal !== null ? `killed by ${r.signal}` : `exited with code ${r.code}`;
+      const tail = lastLine(r.output);
+      const message = `reload command ${how}${!ok && tail !== '' ? `: ${tail}` : ''}`;
+      if (ok) this.log.info({ unit, pid }, `${unit}: ${message}`);
+      else this.log.warn({ unit, pid, output: r.output.slice(-500) }, `${unit}: ${message}`);
+      return { unit, ok, pid, message };
+    }));
+    return actionResult(`reload ${target}`, outcomes);
+  }
+
+  private mainPid(unit: string): number | null {
+    const u = this.fleet.units.get(unit);
+    return u === undefined ? null : pidOf(u.s);
+  }
+
   setResolver(fn: (target: string) => string[] | null): void {
     this.resolveTarget = fn;
   }
@@ -452,6 +512,13 @@ export class Runtime implements Control {
     this.edges.clock.wakeAt(null);
     return result;
   }
+}
+
+function actionResult(what: string, units: UnitActionOutcome[]): UnitActionResult {
+  const failed = units.filter((u) => !u.ok);
+  const message = failed.length === 0 ? `${what}: ok (${units.map((u) => u.unit).join(', ') || 'no units'})`
+    : `${what} failed: ${failed.map((u) => u.message).join('; ')}`;
+  return { ok: failed.length === 0, message, units };
 }
 
 function lastLine(s: string): string {

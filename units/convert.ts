@@ -8,9 +8,10 @@ import type { JsonPath } from './parse.js';
 import { DURATION_RE, formatPath, show } from './schema.js';
 import type { RawUnit } from './schema.js';
 import type {
-  Check, FleetDeps, FleetRef, HealthSpec, LbSpec, Ms, ReadySpec, Requirement, RestartSpec, RolloutSpec, SafeStopSpec, Signal, StopSpec,
-  UnitSpec,
+  Check, EnvFileSpec, FleetDeps, FleetRef, HealthSpec, LbSpec, LimitsSpec, LimitValue, Ms, PreStartSpec, ReadySpec,
+  ReloadSpec, Requirement, RestartSpec, RolloutSpec, SafeStopSpec, Signal, StopSpec, UnitSpec,
 } from './types.js';
+import { LIMIT_NAMES } from './types.js';
 
 export type Report = (path: JsonPath, message: string, code?: DiagnosticCode, at?: 'key' | 'value') => void;
 
@@ -139,6 +140,40 @@ export function toUnitSpec(raw: SubstitutedUnit, id: UnitIdentity, report: Repor
     else requires.push(r);
   });
 
+  const envFile: EnvFileSpec[] = (raw.envFile === undefined ? [] : typeof raw.envFile === 'string' ? [raw.envFile] : raw.envFile)
+    .map((f) => (f.startsWith('-') ? { path: path.resolve(dir, f.slice(1)), optional: true } : { path: path.resolve(dir, f), optional: false }));
+
+  const preStartItems = raw.preStart === undefined ? [] : typeof raw.preStart === 'string' ? [raw.preStart] : raw.preStart;
+  const preStart: PreStartSpec[] = preStartItems.map((item, i) => {
+    const p: JsonPath = typeof raw.preStart === 'string' ? ['preStart'] : ['preStart', i];
+    if (typeof item === 'string' || Array.isArray(item)) return { argv: commandArgv(item), timeout: 30 * SECOND };
+    return { argv: commandArgv(item.command), timeout: duration(item.timeout, [...p, 'timeout'], 30 * SECOND) };
+  });
+
+  const limits: LimitsSpec = {};
+  for (const name of LIMIT_NAMES) {
+    const v = raw.limits?.[name];
+    if (v === undefined) continue;
+    const limit = typeof v === 'object' ? { soft: v.soft, hard: v.hard } : { soft: v, hard: v };
+    if (limitAbove(limit.soft, limit.hard)) {
+      fail(['limits', name, 'soft'], `limits.${name}: soft limit ${limit.soft} is above the hard limit ${limit.hard}`);
+    }
+    limits[name] = limit;
+  }
+
+  let reload: ReloadSpec | null = null;
+  if (raw.reload !== undefined) {
+    const r = raw.reload;
+    if ((r.signal === undefined) === (r.command === undefined)) {
+      fail(['reload'], `reload: give one of signal or command${r.signal !== undefined ? ' (found both)' : ''}`, DiagnosticCodes.badValue, 'key');
+    }
+    reload = {
+      signal: r.signal !== undefined ? normaliseSignal(r.signal) : null,
+      command: r.command !== undefined ? commandArgv(r.command) : null,
+      timeout: duration(r.timeout, ['reload', 'timeout'], 30 * SECOND),
+    };
+  }
+
   let umask: number | null = null;
   if (raw.umask !== undefined) umask = typeof raw.umask === 'number' ? raw.umask : Number.parseInt(raw.umask, 8);
 
@@ -173,10 +208,18 @@ export function toUnitSpec(raw: SubstitutedUnit, id: UnitIdentity, report: Repor
     rollout,
     groups: raw.groups ?? [],
     lb,
+    envFile,
+    preStart,
+    limits,
+    reload,
   };
   fleet.follows = raw.follows === undefined ? null : fleetRef(raw.follows);
   if (fleet.requires.length > 0 || fleet.after.length > 0 || fleet.follows !== null) spec.fleet = fleet;
   return ok ? spec : null;
+}
+
+function limitAbove(soft: LimitValue, hard: LimitValue): boolean {
+  return hard !== 'infinity' && (soft === 'infinity' || soft > hard);
 }
 
 /** `250ms`, `2s`, `1m30s`, `1.5h`, or 0 → ms; null when not a duration. */

@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { closest } from './diagnostics.js';
 import type { PathSegment } from './parse.js';
+import { SIGNALS } from './types.js';
 
 /** Allows `${…}` anywhere in a string whose final form is checked after substitution. */
 const SUBST = String.raw`.*\$\{.*`;
@@ -14,9 +15,6 @@ const DURATION = String.raw`^(?:(?:\d+(?:\.\d+)?(?:ms|s|m|h))+|0|${SUBST})$`;
 export const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const NAME_TEXT = 'letters, digits, _ . - (not starting with . or -)';
 
-export const SIGNALS = [
-  'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL', 'SIGCONT', 'SIGSTOP', 'SIGWINCH',
-] as const;
 
 const Duration = Type.Union([Type.String({ pattern: DURATION }), Type.Literal(0)], {
   description: 'a duration with a unit, like 250ms, 2s, 5m or 1h',
@@ -101,6 +99,48 @@ const Lb = Type.Object(
   { additionalProperties: false, description: 'a map of disable, enable, timeout' },
 );
 
+const LimitNumber = Type.Integer({ minimum: 0, description: 'a number (0 or more)' });
+const Infinity_ = Type.Literal('infinity', { description: 'infinity' });
+const Limit = Type.Union(
+  [
+    LimitNumber,
+    Infinity_,
+    Type.Object(
+      {
+        soft: Type.Union([LimitNumber, Infinity_], { description: 'a number or infinity' }),
+        hard: Type.Union([LimitNumber, Infinity_], { description: 'a number or infinity' }),
+      },
+      { additionalProperties: false, description: 'a map of soft, hard' },
+    ),
+  ],
+  { description: 'a number, infinity, or {soft, hard}' },
+);
+const Limits = Type.Object(
+  {
+    nofile: Type.Optional(Limit),
+    nproc: Type.Optional(Limit),
+    core: Type.Optional(Limit),
+    memlock: Type.Optional(Limit),
+    stack: Type.Optional(Limit),
+  },
+  { additionalProperties: false, description: 'a map of nofile, nproc, core, memlock, stack' },
+);
+const PreStartItem = Type.Union(
+  [
+    Type.String({ minLength: 1 }),
+    Type.Array(Type.String(), { minItems: 1 }),
+    Type.Object(
+      { command: Command, timeout: Type.Optional(Duration) },
+      { additionalProperties: false, description: 'a map of command, timeout' },
+    ),
+  ],
+  { description: 'a command: a string run by /bin/sh -c, an argv list, or a map of command, timeout' },
+);
+const Reload = Type.Object(
+  { signal: Type.Optional(Signal), command: Type.Optional(Command), timeout: Type.Optional(Duration) },
+  { additionalProperties: false, description: 'a map of signal or command, and timeout' },
+);
+
 /** Every key a unit (or an instance entry) may set, besides `instances`. */
 const unitKeys = {
   description: Type.Optional(Type.String({ description: 'free text' })),
@@ -140,6 +180,16 @@ const unitKeys = {
     }),
   ),
   lb: Type.Optional(Lb),
+  envFile: Type.Optional(
+    Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }))], {
+      description: 'a file, or a list of files (a leading - makes one optional)',
+    }),
+  ),
+  preStart: Type.Optional(
+    Type.Union([Type.String({ minLength: 1 }), Type.Array(PreStartItem)], { description: 'a list of commands' }),
+  ),
+  limits: Type.Optional(Limits),
+  reload: Type.Optional(Reload),
   extends: Type.Optional(UnitRef),
   vars: Type.Optional(Type.Record(Type.String(), Scalar, { description: 'a map of NAME: value' })),
 };

@@ -1,12 +1,15 @@
 // The resolved unit: what every other module sees once a unit file has been parsed,
 // templates expanded, `extends` merged, `${…}` substituted and durations turned into ms.
-// Pure types; imports nothing.
+// Pure types (and the few name lists they come from); imports nothing.
 
 /** Milliseconds. */
 export type Ms = number;
 
-export type Signal =
-  | 'SIGTERM' | 'SIGINT' | 'SIGQUIT' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2' | 'SIGKILL' | 'SIGCONT' | 'SIGSTOP' | 'SIGWINCH';
+/** The signals a unit file (stop, safeStop, reload) or `supctl kill` may name. */
+export const SIGNALS = [
+  'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL', 'SIGCONT', 'SIGSTOP', 'SIGWINCH',
+] as const;
+export type Signal = (typeof SIGNALS)[number];
 
 /** A place in a unit file, 1-based, for diagnostics. */
 export interface Position {
@@ -94,6 +97,32 @@ export interface FleetDeps {
   follows: FleetRef | null;
 }
 
+/** One `preStart` command: run before each start, as the unit, within its own timeout. */
+export interface PreStartSpec {
+  argv: string[];
+  timeout: Ms; // default 30s
+}
+
+/** One `envFile`: an absolute path; an optional one (written `-/path`) may be missing. */
+export interface EnvFileSpec {
+  path: string;
+  optional: boolean;
+}
+
+/** A resource limit value: a number, or no limit. */
+export type LimitValue = number | 'infinity';
+export const LIMIT_NAMES = ['nofile', 'nproc', 'core', 'memlock', 'stack'] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
+/** `limits`: set before exec (systemd's LimitNOFILE=…); a bare number sets soft and hard. */
+export type LimitsSpec = Partial<Record<LimitName, { soft: LimitValue; hard: LimitValue }>>;
+
+/** `reload`: how the unit re-reads its own configuration, keeping its pid. */
+export interface ReloadSpec {
+  signal: Signal | null;
+  command: string[] | null;
+  timeout: Ms; // for the command, default 30s
+}
+
 /** A requirement: another unit, or a remote endpoint that must answer. */
 export type Requirement =
   | { kind: 'unit'; name: string }
@@ -133,6 +162,10 @@ export interface UnitSpec {
   /** Present only when the unit names units of other hosts (`HOST/UNIT`); they are not in
    * `requires`, `after` or `follows`. */
   fleet?: FleetDeps;
+  envFile: EnvFileSpec[];
+  preStart: PreStartSpec[];
+  limits: LimitsSpec;
+  reload: ReloadSpec | null;
 }
 
 export type Severity = 'error' | 'warning';

@@ -1,28 +1,35 @@
 // supctl reload: supd re-reads its unit files; prints what was added, changed and removed, or the
 // diagnostics (file:line:col: message) and exit 1 while supd keeps its last good units.
+// supctl reload TARGET…: the units' own reload action (signal or command); their pids stay.
 import type { Command, OptionValues } from 'commander';
 import { isSupdError } from '../../daemon/errors.js';
 import type { ReloadResult } from '../../daemon/api/contract.js';
 import type { Context } from '../context.js';
 import { errorCount, formatDiagnostics } from '../diagnostics.js';
 import { json, reloadDone } from '../render.js';
+import { unitAction } from '../unit-action.js';
 
 export const name = 'reload';
-export const description = 're-read the unit files; report added, changed and removed units';
+export const description = "re-read the unit files (report added, changed and removed units); with targets, run the units' own reload action";
 
-export type Args = Record<string, never>;
+export interface Args {
+  targets: string[];
+}
 
-export function configure(_cmd: Command): void {}
+export function configure(cmd: Command): void {
+  cmd.argument('[targets...]', 'units, groups or all whose reload action runs (none: re-read the unit files)');
+}
 
-export function parse(_operands: readonly string[], _opts: OptionValues): Args {
-  return {};
+export function parse(operands: readonly string[], _opts: OptionValues): Args {
+  return { targets: [...operands] };
 }
 
 function isReloadResult(v: unknown): v is ReloadResult {
   return typeof v === 'object' && v !== null && 'diagnostics' in v && Array.isArray(v.diagnostics);
 }
 
-export async function run(_args: Args, ctx: Context): Promise<number> {
+export async function run(args: Args, ctx: Context): Promise<number> {
+  if (args.targets.length > 0) return unitAction('reload', args.targets, undefined, ctx);
   let result: ReloadResult;
   try {
     result = await ctx.client().postJson<ReloadResult>('/v1/reload');

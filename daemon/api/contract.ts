@@ -3,15 +3,16 @@
 import { Type } from 'typebox';
 import type { Static, TSchema } from 'typebox';
 import type {
-  CommandResult, ReloadResult, RolloutView, UnitStatus,
+  CommandResult, ReloadResult, RolloutView, UnitActionResult, UnitStatus,
 } from '../control.js';
 import type { Diagnostic, UnitSpec } from '../../units/types.js';
+import { SIGNALS } from '../../units/types.js';
 import type { ErrorCode } from '../errors.js';
 import { DEFAULT_LOG_LINES, MAX_LOG_LINES, ROLLING_STRATEGIES, type RollingStrategy } from './limits.js';
 
 export type {
   Action, CommandRequest, CommandResult, ExitView, ReloadResult, RolloutState, RolloutStepState,
-  RolloutView, SupdEvent, UnitFailure, UnitStateName, UnitStatus,
+  RolloutView, SupdEvent, UnitActionOutcome, UnitActionResult, UnitFailure, UnitStateName, UnitStatus,
 } from '../control.js';
 export type { Diagnostic, UnitSpec } from '../../units/types.js';
 
@@ -57,6 +58,13 @@ export const CommandBody = Type.Object(
   { additionalProperties: false },
 );
 export type CommandBody = Static<typeof CommandBody>;
+
+/** Body of `POST /v1/units/:target/kill`: a signal name, with or without SIG (default SIGTERM). */
+export const KillBody = Type.Object(
+  { signal: Type.Optional(Type.Unsafe<string>({ enum: [...SIGNALS, ...SIGNALS.map((s) => s.slice(3))] })) },
+  { additionalProperties: false },
+);
+export type KillBody = Static<typeof KillBody>;
 
 export const LogsQuery = Type.Object(
   {
@@ -156,6 +164,13 @@ export const CommandResultSchema = Type.Object({
   rollout: nullableObject(RolloutViewSchema),
 });
 
+/** `POST /v1/units/:target/kill` and `/reload`: each unit of the target and what happened to it. */
+export const UnitActionResultSchema = Type.Object({
+  ok: Type.Boolean(),
+  message: Str,
+  units: Type.Array(Type.Object({ unit: Str, ok: Type.Boolean(), pid: nullable<number>('integer'), message: Str })),
+});
+
 const PositionSchema = Type.Object({ file: Str, line: Type.Integer(), col: Type.Integer() });
 export const DiagnosticSchema = Type.Object({
   severity: Type.Unsafe<Diagnostic['severity']>({ enum: ['error', 'warning'] }),
@@ -193,6 +208,7 @@ export type ContractMatchesControl = [
   Assert<Same<Static<typeof RolloutViewSchema>, RolloutView>>,
   Assert<Same<Static<typeof CommandResultSchema>, CommandResult>>,
   Assert<Same<Static<typeof ReloadResultSchema>, ReloadResult>>,
+  Assert<Same<Static<typeof UnitActionResultSchema>, UnitActionResult>>,
 ];
 
 // ---- the fleet ------------------------------------------------------------------------------

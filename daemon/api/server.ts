@@ -19,6 +19,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { rolloutRoutes } from './routes/rollouts.js';
 import { uiRoutes } from './routes/ui.js';
 import { unitRoutes } from './routes/units.js';
+import { unitActionRoutes } from './routes/unit-actions.js';
 import type { OpenStream, RouteDeps } from './routes/deps.js';
 
 export interface ServerOptions {
@@ -201,6 +202,7 @@ export function buildServer(control: Control, opts: ServerOptions): FastifyInsta
   const deps: RouteDeps = { control, fleet: opts.fleet ?? null, streams, version: opts.version, keepaliveMs: opts.keepaliveMs ?? DEFAULT_KEEPALIVE_MS };
   healthRoutes(app, deps);
   unitRoutes(app, deps);
+  unitActionRoutes(app, deps);
   logRoutes(app, deps);
   eventRoutes(app, deps);
   rolloutRoutes(app, deps);

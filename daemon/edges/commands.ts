@@ -1,13 +1,16 @@
-// Runs control commands (stop and safeStop commands, lb hooks) with a timeout that kills the
-// command's whole tree, keeping the last 4 KB of output; and the safeStop `http` POST.
+// Runs control commands (preStart, stop, safeStop and reload commands as the unit; lb hooks as
+// supd) with a timeout that kills the command's whole tree, keeping the last 4 KB of output; and
+// the safeStop `http` POST.
 import { spawn } from 'node:child_process';
 import { httpRequest } from './http.js';
 import { groupEmpty, killTree, signalGroup } from './proctree.js';
+import { prepareLaunch, type LaunchOptions, type RunAs } from './runas.js';
 
 export interface CommandOptions {
   timeoutMs: number;
-  env: Record<string, string>;
-  cwd?: string | null;
+  /** Who runs it, where, with what environment (runas.ts). */
+  as: RunAs;
+  launch?: LaunchOptions;
 }
 
 export interface CommandResult {
@@ -44,13 +47,14 @@ export function runCommand(argv: string[], opts: CommandOptions): Promise<Comman
     // A command that could not run says why in its output too, where callers already look.
     const done = (r: Omit<CommandResult, 'output'>): void => resolve({ ...r, output: r.error ?? out.text() });
     const out = createTailBuffer(OUTPUT_MAX);
-    const [cmd, ...args] = argv;
-    if (cmd === undefined || cmd === '') return done({ code: null, signal: null, timedOut: false, error: 'empty command' });
+    const cmd = argv[0] ?? '';
+    const launch = prepareLaunch(argv, opts.as, opts.launch);
+    if (typeof launch === 'string') return done({ code: null, signal: null, timedOut: false, error: launch });
     let child;
     try {
-      child = spawn(cmd, args, {
-        env: opts.env,
-        ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      child = spawn(launch.file, launch.args, {
+        env: launch.env,
+        ...(launch.cwd !== undefined ? { cwd: launch.cwd } : {}),
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -4,20 +4,16 @@ import net from 'node:net';
 import type { Check, Requirement } from '../../units/types.js';
 import { runCommand } from './commands.js';
 import { httpRequest } from './http.js';
+import { plainRunAs, type RunAs } from './runas.js';
 
 export interface ProbeResult {
   ok: boolean;
   message: string;
 }
 
-/** Where an exec check runs: the unit's environment and cwd (default: supd's own). */
-export interface ProbeContext {
-  env?: Record<string, string>;
-  cwd?: string | null;
-}
-
 export interface Prober {
-  check(check: Check, timeoutMs: number, ctx?: ProbeContext): Promise<ProbeResult>;
+  /** An exec check runs `as` the unit (default: as supd, in its environment). */
+  check(check: Check, timeoutMs: number, as?: RunAs): Promise<ProbeResult>;
   checkRequirement(req: Requirement, timeoutMs?: number): Promise<ProbeResult>;
 }
 
@@ -26,7 +22,7 @@ export function createProber(): Prober {
 }
 
 /** Never rejects. */
-export async function check(c: Check, timeoutMs: number, ctx: ProbeContext = {}): Promise<ProbeResult> {
+export async function check(c: Check, timeoutMs: number, as?: RunAs): Promise<ProbeResult> {
   switch (c.kind) {
     case 'tcp':
       return tcpCheck(c.host, c.port, timeoutMs);
@@ -35,8 +31,7 @@ export async function check(c: Check, timeoutMs: number, ctx: ProbeContext = {})
       return { ok: r.status !== null && r.status >= 200 && r.status < 400, message: r.message };
     }
     case 'exec': {
-      const env = ctx.env ?? (process.env as Record<string, string>);
-      const r = await runCommand(c.argv, { timeoutMs, env, cwd: ctx.cwd ?? null });
+      const r = await runCommand(c.argv, { timeoutMs, as: as ?? plainRunAs(process.env as Record<string, string>) });
       if (r.error !== null) return { ok: false, message: r.error };
       if (r.timedOut) return { ok: false, message: `${c.argv.join(' ')}: no result within ${timeoutMs}ms` };
       const tail = lastLine(r.output);

@@ -123,12 +123,13 @@ export function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** Sends `signal` to one process; one already gone is not an error. */
-export function signalPid(pid: number, signal: NodeJS.Signals): void {
+/** Sends `signal` to one process; one already gone is not an error (false). */
+export function signalPid(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(pid, signal);
+    return true;
   } catch {
-    // already gone
+    return false;
   }
 }
 

@@ -4,23 +4,23 @@
 // respawn never runs beside a leftover (systemd's KillMode=control-group, by process group).
 import { spawn as spawnChild, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolveIds, type IdFiles } from './ids.js';
+import type { PreStartSpec } from '../../units/types.js';
+import { runCommand } from './commands.js';
+import type { IdFiles } from './ids.js';
 import type { LogStore } from './logs.js';
 import { createNet, type Net } from './net.js';
-import { groupEmpty, killTree, signalGroup } from './proctree.js';
+import { groupEmpty, killTree, signalGroup, signalPid } from './proctree.js';
+import { prepareLaunch, type LaunchOptions, type RunAs } from './runas.js';
 
 export interface SpawnRequest {
   unit: string;
   /** The spawn generation, echoed back so the core can ignore stale reports. */
   gen: number;
   argv: string[];
-  cwd: string | null;
-  /** The complete environment (HOME, USER, LOGNAME and SHELL are added for `user` if absent). */
-  env: Record<string, string>;
-  /** Names or numeric ids; honoured only when supd runs as root. */
-  user?: string | null;
-  group?: string | null;
-  umask?: number | null;
+  /** User, groups, env, cwd, umask and limits (see runas.ts). */
+  as: RunAs;
+  /** Run in order before the spawn, as the unit; the first failure fails the spawn. */
+  preStart: readonly PreStartSpec[];
   /** Ports that must have no listener before the spawn. */
   ports: number[];
   portWaitMs: number;
@@ -38,8 +38,8 @@ export interface SpawnHooks {
 export interface Spawner {
   /** Never throws and never calls a hook synchronously. */
   spawn(req: SpawnRequest): void;
-  /** To the process group -pid, else to pid; false when neither exists. */
-  signal(pid: number, signal: NodeJS.Signals): boolean;
+  /** To the process group -pid, else to pid (`main`: to pid alone); false when neither exists. */
+  signal(pid: number, signal: NodeJS.Signals, whom?: 'group' | 'main'): boolean;
   /** SIGKILLs the group, the session and every descendant; resolves when none can run. */
   killTree(pid: number): Promise<void>;
   /** Main processes whose exit has not been reported yet. */
@@ -61,7 +61,10 @@ type LogSink = Pick<LogStore, 'attach'>;
 
 export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOptions = {}): Spawner {
   const net = opts.net ?? createNet();
-  const honourIds = opts.honourIds ?? process.getuid?.() === 0;
+  const launchOpts: LaunchOptions = {
+    honourIds: opts.honourIds ?? process.getuid?.() === 0,
+    ...(opts.idFiles ? { idFiles: opts.idFiles } : {}),
+  };
   const live = new Map<number, string>();
   const ports = createPortGate(net, opts.portPollMs ?? 20);
   const leftoverTimeoutMs = opts.leftoverTimeoutMs ?? 5000;
@@ -84,6 +87,11 @@ export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOpt
     call(req.unit, 'onSpawnFailed', () => hooks.onSpawnFailed(req.unit, req.gen, message));
 
   function launch(req: SpawnRequest): void {
+    if (req.preStart.length === 0) return startSafely(req);
+    void preStart(req, launchOpts).then((failure) => (failure === null ? startSafely(req) : fail(req, failure)));
+  }
+
+  function startSafely(req: SpawnRequest): void {
     try {
       start(req);
     } catch (e) {
@@ -92,12 +100,13 @@ export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOpt
   }
 
   function start(req: SpawnRequest): void {
-    const prepared = prepare(req, honourIds, opts.idFiles);
+    const prepared = prepareLaunch(req.argv, req.as, launchOpts);
     if (typeof prepared === 'string') return fail(req, prepared);
-    const [file, args, options] = prepared;
+    const options: SpawnOptions = { env: prepared.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] };
+    if (prepared.cwd !== undefined) options.cwd = prepared.cwd;
     let child;
     try {
-      child = spawnChild(file, args, options);
+      child = spawnChild(prepared.file, prepared.args, options);
     } catch (e) {
       return fail(req, describeSpawnError(req, e));
     }
@@ -150,7 +159,7 @@ export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOpt
         else fail(req, `port ${busy} still in use after ${formatMs(req.portWaitMs)}`);
       });
     },
-    signal: (pid, signal) => signalGroup(pid, signal),
+    signal: (pid, signal, whom = 'group') => (whom === 'main' ? signalPid(pid, signal) : signalGroup(pid, signal)),
     async killTree(pid) {
       const left = await killTree(pid);
       if (left.length > 0) warn(live.get(pid) ?? String(pid), `processes ${left.join(', ')} survived SIGKILL`, left);
@@ -159,43 +168,27 @@ export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOpt
   };
 }
 
-/** argv and options for child_process.spawn, or the reason the request cannot run. */
-function prepare(req: SpawnRequest, honourIds: boolean, idFiles: IdFiles | undefined): [string, string[], SpawnOptions] | string {
-  if (req.argv.length === 0 || req.argv[0] === '') return 'empty command';
-  let argv = req.argv;
-  const env = { ...req.env };
-  const options: SpawnOptions = { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] };
-  if (req.cwd !== null) options.cwd = req.cwd;
-  if (honourIds && ((req.user ?? null) !== null || (req.group ?? null) !== null)) {
-    try {
-      const ids = resolveIds(req.user ?? null, req.group ?? null, idFiles);
-      if (ids.uid !== null) options.uid = ids.uid;
-      if (ids.gid !== null) options.gid = ids.gid;
-      if (ids.account) {
-        env['HOME'] ??= ids.account.home;
-        env['USER'] ??= ids.account.name;
-        env['LOGNAME'] ??= ids.account.name;
-        env['SHELL'] ??= ids.account.shell;
-      }
-    } catch (e) {
-      return (e as Error).message;
-    }
+/** Runs the unit's preStart commands in order, as the unit: null when all exited 0, else why
+ * the start failed, with the failing command's last output. */
+async function preStart(req: SpawnRequest, launch: LaunchOptions): Promise<string | null> {
+  for (const [i, step] of req.preStart.entries()) {
+    const r = await runCommand(step.argv, { timeoutMs: step.timeout, as: req.as, launch });
+    if (r.code === 0 && !r.timedOut) continue;
+    const what = `preStart[${i}] (${step.argv.join(' ')})`;
+    if (r.error !== null) return `${what}: ${r.error}`;
+    const how = r.timedOut ? `timed out after ${formatMs(step.timeout)}` : r.signal !== null ? `killed by ${r.signal}` : `exited with code ${r.code}`;
+    const out = r.output.trim();
+    return `${what} ${how}${out === '' ? '' : `: ${out.split('\n').slice(-5).join(' | ').slice(0, 500)}`}`;
   }
-  if (req.umask !== null && req.umask !== undefined) {
-    // Node cannot set a child's umask. process.umask() around spawn would change it for the
-    // whole daemon, including libuv's thread pool creating log files at that moment; a shell
-    // that sets it and then execs the command keeps the same pid and touches nothing else.
-    const mask = req.umask.toString(8).padStart(4, '0');
-    argv = ['/bin/sh', '-c', `umask ${mask} && exec "$@"`, 'sh', ...argv];
-  }
-  return [argv[0] as string, argv.slice(1), options];
+  return null;
 }
 
 function describeSpawnError(req: SpawnRequest, e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   const cmd = req.argv[0] ?? '';
-  if (req.cwd !== null && (err.code === 'ENOENT' || err.code === 'ENOTDIR') && !existsSync(req.cwd)) {
-    return `cwd ${req.cwd} does not exist`;
+  const cwd = req.as.cwd;
+  if (cwd !== null && (err.code === 'ENOENT' || err.code === 'ENOTDIR') && !existsSync(cwd)) {
+    return `cwd ${cwd} does not exist`;
   }
   if (err.code === 'ENOENT') return `command not found: ${cmd}`;
   if (err.code === 'EACCES') return `permission denied: ${cmd}`;

@@ -27,3 +27,14 @@ t.test('the unit file is Type=notify, reloads with SIGHUP and lets supd stop its
   t.match(text, /^Restart=on-failure$/m);
   t.end();
 });
+
+t.test('the shipped unit puts no sandbox on the supervised units; hardening is a separate drop-in', (t) => {
+  const text = fs.readFileSync(unit, 'utf8');
+  const sandbox = /^(ProtectSystem|ProtectHome|PrivateTmp|PrivateDevices|ProtectKernelTunables|ProtectKernelModules|ProtectControlGroups|ReadOnlyPaths|InaccessiblePaths|TemporaryFileSystem)=/m;
+  t.notMatch(text, sandbox, 'every such setting would apply to every unit supd runs');
+  const dropIn = fs.readFileSync(path.join(ROOT, 'contrib', 'systemd', 'hardening.conf'), 'utf8');
+  t.match(dropIn, /^\[Service\]$/m);
+  t.match(dropIn, /^ProtectSystem=full$/m);
+  t.match(dropIn, /^PrivateTmp=yes$/m);
+  t.end();
+});

@@ -53,6 +53,10 @@ export function unitSpec(name: string, o: SpecOverrides = {}): UnitSpec {
     rollout: { strategy: 'one-by-one', debounce: 2000, auto: true, ...o.rollout },
     groups: o.groups ?? [],
     lb: o.lb == null ? null : { disable: null, enable: null, timeout: 30_000, ...o.lb },
+    envFile: o.envFile ?? [],
+    preStart: o.preStart ?? [],
+    limits: o.limits ?? {},
+    reload: o.reload ?? null,
   };
 }
 

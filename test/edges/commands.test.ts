@@ -3,17 +3,19 @@ import type net from 'node:net';
 import t from 'tap';
 import { postHttp, runCommand } from '../../daemon/edges/commands.js';
 import { isGone } from '../../daemon/edges/proctree.js';
+import { plainRunAs } from '../../daemon/edges/runas.js';
 import { createReaper, fixture } from './helpers.js';
 
 const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
+const as = plainRunAs(env);
 
 t.test('a command reports its exit code and output', async (t) => {
-  const r = await runCommand(['/bin/sh', '-c', 'echo out; echo err >&2; exit 4'], { timeoutMs: 5000, env });
+  const r = await runCommand(['/bin/sh', '-c', 'echo out; echo err >&2; exit 4'], { timeoutMs: 5000, as });
   t.same(r, { code: 4, signal: null, timedOut: false, output: 'out\nerr\n', error: null });
 });
 
 t.test('only the last 4 KB of output is kept', async (t) => {
-  const r = await runCommand(fixture('flood.js', '--bytes', '10000', '--seq'), { timeoutMs: 5000, env });
+  const r = await runCommand(fixture('flood.js', '--bytes', '10000', '--seq'), { timeoutMs: 5000, as });
   t.equal(r.code, 0);
   t.equal(r.output.length, 4096);
   t.ok(r.output.endsWith('x\n'), 'the end of the output');
@@ -22,21 +24,21 @@ t.test('only the last 4 KB of output is kept', async (t) => {
 
 t.test('cwd and env reach the command', async (t) => {
   const dir = t.testdir();
-  const r = await runCommand(['/bin/sh', '-c', 'echo "$(pwd) $WHO"'], { timeoutMs: 5000, env: { ...env, WHO: 'lb' }, cwd: dir });
+  const r = await runCommand(['/bin/sh', '-c', 'echo "$(pwd) $WHO"'], { timeoutMs: 5000, as: plainRunAs({ ...env, WHO: 'lb' }, dir) });
   t.equal(r.output, `${dir} lb\n`);
 });
 
 t.test('a command that does not exist reports why', async (t) => {
-  const r = await runCommand(['/nonexistent/hook'], { timeoutMs: 1000, env });
+  const r = await runCommand(['/nonexistent/hook'], { timeoutMs: 1000, as });
   t.same(r, { code: null, signal: null, timedOut: false, output: 'command not found: /nonexistent/hook', error: 'command not found: /nonexistent/hook' });
-  t.equal((await runCommand([], { timeoutMs: 1000, env })).error, 'empty command');
+  t.equal((await runCommand([], { timeoutMs: 1000, as })).error, 'empty command');
 });
 
 t.test('a command past its timeout is killed with its whole tree', async (t) => {
   const reaper = createReaper();
   const argv = fixture('sleeper.js', '--ignore-term', '--fork-grandchild', '--grandchild-ignore-term');
   // Long enough for both to start on a loaded machine; the pids come from the output.
-  const r = await runCommand(argv, { timeoutMs: 3000, env });
+  const r = await runCommand(argv, { timeoutMs: 3000, as });
   t.equal(r.timedOut, true);
   t.equal(r.signal, 'SIGKILL');
   const pids = [...r.output.matchAll(/(?:sleeper|grandchild) (\d+)/g)].map((m) => Number(m[1]));
@@ -48,7 +50,7 @@ t.test('a command past its timeout is killed with its whole tree', async (t) => 
 
 t.test('a command that exits leaving a background child does not leave it running', async (t) => {
   const reaper = createReaper();
-  const r = await runCommand(['/bin/sh', '-c', 'sleep 1000 & echo $!'], { timeoutMs: 5000, env });
+  const r = await runCommand(['/bin/sh', '-c', 'sleep 1000 & echo $!'], { timeoutMs: 5000, as });
   t.equal(r.code, 0);
   const bg = Number(r.output.trim());
   reaper.track(bg);

@@ -3,6 +3,7 @@ import t from 'tap';
 import { fakeEdges, settle } from '../fakes/edges.js';
 import { createFakeWatcher } from '../fakes/others.js';
 import type { EdgeHooks } from '../../daemon/edge-set.js';
+import { plainRunAs } from '../../daemon/edges/runas.js';
 
 function recordingHooks() {
   const events: string[] = [];
@@ -15,7 +16,7 @@ function recordingHooks() {
   return { events, hooks };
 }
 
-const req = (unit: string, gen = 1) => ({ unit, gen, argv: ['x'], cwd: null, env: {}, user: null, group: null, umask: null, ports: [], portWaitMs: 0 });
+const req = (unit: string, gen = 1) => ({ unit, gen, argv: ['x'], as: plainRunAs({}), preStart: [], ports: [], portWaitMs: 0 });
 
 t.test('the fake spawner answers when told, and a terminating signal ends the process', async (t) => {
   const { events, hooks } = recordingHooks();

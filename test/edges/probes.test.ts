@@ -4,6 +4,7 @@ import net from 'node:net';
 import t from 'tap';
 import { check, checkRequirement } from '../../daemon/edges/probes.js';
 import { isGone } from '../../daemon/edges/proctree.js';
+import { plainRunAs } from '../../daemon/edges/runas.js';
 import { createReaper, fixture, waitFor } from './helpers.js';
 
 async function httpServer(t: { teardown(fn: () => unknown): void }): Promise<number> {
@@ -66,7 +67,7 @@ t.test('exec passes on exit 0 and reports the exit code otherwise', async (t) =>
 
 t.test("exec runs in the unit's environment and cwd when given", async (t) => {
   const dir = t.testdir();
-  const r = await check({ kind: 'exec', argv: ['/bin/sh', '-c', 'test "$(pwd)" = "$WANT"'] }, 2000, { env: { WANT: dir }, cwd: dir });
+  const r = await check({ kind: 'exec', argv: ['/bin/sh', '-c', 'test "$(pwd)" = "$WANT"'] }, 2000, plainRunAs({ WANT: dir }, dir));
   t.equal(r.ok, true);
 });
 

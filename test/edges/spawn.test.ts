@@ -5,7 +5,16 @@ import { createLogStore } from '../../daemon/edges/logs.js';
 import { createNet } from '../../daemon/edges/net.js';
 import { isGone, readProc } from '../../daemon/edges/proctree.js';
 import { createSpawner, type SpawnerOptions, type SpawnHooks, type SpawnRequest } from '../../daemon/edges/spawn.js';
+import { plainRunAs, type RunAs } from '../../daemon/edges/runas.js';
 import { createReaper, fixture, waitFor, type TapTest } from './helpers.js';
+
+type ReqMore = Partial<Omit<SpawnRequest, 'as' | 'argv'>> & Partial<RunAs>;
+
+/** A request for `argv` in supd's PATH, with request fields and RunAs fields mixed in `more`. */
+function spawnRequest(argv: string[], more: ReqMore = {}): SpawnRequest {
+  const { unit = 'u1', gen = 1, preStart = [], ports = [], portWaitMs = 0, ...as } = more;
+  return { unit, gen, argv, preStart, ports, portWaitMs, as: { ...plainRunAs({ PATH: process.env['PATH'] ?? '/usr/bin:/bin' }), ...as } };
+}
 
 type Event =
   | { kind: 'spawned'; unit: string; gen: number; pid: number }
@@ -33,9 +42,7 @@ function setup(t: TapTest, extra: Partial<SpawnHooks> = {}, opts: SpawnerOptions
     await reaper.killAll();
     await logs.closeAll();
   });
-  const req = (argv: string[], more: Partial<SpawnRequest> = {}): SpawnRequest => ({
-    unit: 'u1', gen: 1, argv, cwd: null, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' }, ports: [], portWaitMs: 1000, ...more,
-  });
+  const req = (argv: string[], more: ReqMore = {}): SpawnRequest => spawnRequest(argv, { portWaitMs: 1000, ...more });
   const next = <K extends Event['kind']>(kind: K, after = 0) =>
     waitFor(() => events.slice(after).find((e): e is Extract<Event, { kind: K }> => e.kind === kind), `a ${kind} event`);
   return { dir, events, reaper, logs, spawner, req, next };
@@ -174,10 +181,10 @@ t.test('a unit user runs the process under that uid when supd is root', { skip: 
     logs,
     { honourIds: true },
   );
-  spawner.spawn({ unit: 'who', gen: 1, argv: ['/bin/sh', '-c', 'echo "$(id -u) $USER"'], cwd: '/', env: { PATH: '/usr/bin:/bin' }, user: 'nobody', ports: [], portWaitMs: 0 });
+  spawner.spawn(spawnRequest(['/bin/sh', '-c', 'echo "$(id -u) $USER"'], { unit: 'who', cwd: '/', user: 'nobody' }));
   await waitFor(() => events.find((e) => e.kind === 'exited'), 'exit');
   t.equal((await waitFor(async () => (await logs.tail('who', 1)) || null, 'output')).trim(), `${uid} nobody`);
-  spawner.spawn({ unit: 'who', gen: 2, argv: ['/bin/true'], cwd: '/', env: {}, user: 'no-such-user-supd', ports: [], portWaitMs: 0 });
+  spawner.spawn(spawnRequest(['/bin/true'], { unit: 'who', gen: 2, cwd: '/', user: 'no-such-user-supd' }));
   const failed = await waitFor(() => events.find((e): e is Extract<Event, { kind: 'failed' }> => e.kind === 'failed'), 'failure');
   t.match(failed.message, "unknown user 'no-such-user-supd'");
 });

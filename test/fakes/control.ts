@@ -1,10 +1,10 @@
 // A scripted Control for API and CLI tests: units and results are plain data the test sets,
 // every command is recorded, and events and log output are pushed by hand.
 import type {
-  CommandRequest, CommandResult, Control, LogFollow, ReloadResult, RolloutView, SupdEvent, UnitStatus,
+  CommandRequest, CommandResult, Control, LogFollow, ReloadResult, RolloutView, SupdEvent, UnitActionResult, UnitStatus,
 } from '../../daemon/control.js';
 import { SupdError } from '../../daemon/errors.js';
-import type { UnitSpec } from '../../units/types.js';
+import type { Signal, UnitSpec } from '../../units/types.js';
 
 const AT = '2025-01-01T00:00:00.000Z';
 
@@ -24,6 +24,7 @@ export function unitSpec(name: string, over: Partial<UnitSpec> = {}): UnitSpec {
     ready: { check: null, timeout: 30_000, interval: 100, grace: 1000 }, health: null,
     restart: { policy: 'on-failure', delay: 1000, maxDelay: 60_000, burst: 5, window: 60_000 },
     ports: {}, stop: { signal: 'SIGTERM', command: null, timeout: 30_000 }, safeStop: null, metadata: [],
+    envFile: [], preStart: [], limits: {}, reload: null,
     follows: null, rollout: { strategy: 'one-by-one', debounce: 2000, auto: true }, groups: [], lb: null, ...over,
   };
 }
@@ -48,6 +49,8 @@ export class FakeControl implements Control {
   onCommand: ((req: CommandRequest) => Promise<CommandResult> | CommandResult) | null = null;
   reloadResult: ReloadResult = { ok: true, added: [], changed: [], removed: [], diagnostics: [] };
   reloads = 0;
+  /** `kill` and `reloadUnits` calls, in order. */
+  readonly actions: ({ kind: 'kill'; target: string; signal: Signal } | { kind: 'reload'; target: string })[] = [];
   readonly logText = new Map<string, string>();
   readonly logRequests: { name: string; lines: number }[] = [];
   readonly rolloutList: RolloutView[] = [];
@@ -95,6 +98,27 @@ export class FakeControl implements Control {
   async reload(): Promise<ReloadResult> {
     this.reloads += 1;
     return this.reloadResult;
+  }
+
+  async kill(target: string, signal: Signal): Promise<UnitActionResult> {
+    return this.unitAction({ kind: 'kill', target, signal }, (u) => `${signal} sent to pid ${u.pid}`);
+  }
+
+  async reloadUnits(target: string): Promise<UnitActionResult> {
+    return this.unitAction({ kind: 'reload', target }, (u) => `reload: SIGHUP sent to pid ${u.pid}`);
+  }
+
+  /** kill and reload: recorded; a running unit succeeds, one without a pid fails. */
+  private unitAction(action: FakeControl['actions'][number], ok: (u: UnitStatus) => string): UnitActionResult {
+    this.actions.push(action);
+    if (this.closing) throw new SupdError('SUPD_SHUTTING_DOWN', 'supd is shutting down');
+    const names = this.resolve(action.target);
+    if (names.length === 0) throw new SupdError('SUPD_UNKNOWN_TARGET', `no unit or group named "${action.target}"`);
+    const units = names.map((n) => this.units.get(n)?.status as UnitStatus).map((u) => (u.pid === null
+      ? { unit: u.name, ok: false, pid: null, message: `${u.name} is not running` }
+      : { unit: u.name, ok: true, pid: u.pid, message: ok(u) }));
+    const failed = units.filter((u) => !u.ok);
+    return { ok: failed.length === 0, message: failed.length === 0 ? `${action.kind} ${action.target}: ok` : failed.map((u) => u.message).join('; '), units };
   }
 
   subscribe(listener: (e: SupdEvent) => void): () => void {

@@ -3,7 +3,8 @@
 import picomatch from 'picomatch';
 import type { CommandOptions, CommandResult, CommandRunner, HttpResult } from '../../daemon/edges/commands.js';
 import type { Net } from '../../daemon/edges/net.js';
-import type { ProbeContext, ProbeResult, Prober } from '../../daemon/edges/probes.js';
+import type { ProbeResult, Prober } from '../../daemon/edges/probes.js';
+import type { RunAs } from '../../daemon/edges/runas.js';
 import type { ProcStats, Stats } from '../../daemon/edges/stats.js';
 import type { GlobWatch } from '../../daemon/edges/watch.js';
 import type { Check, Requirement } from '../../units/types.js';
@@ -11,7 +12,7 @@ import type { Check, Requirement } from '../../units/types.js';
 type Answer<T> = T | Promise<T>;
 
 export interface FakeProber extends Prober {
-  readonly calls: ({ kind: 'check'; check: Check; timeoutMs: number; ctx: ProbeContext | undefined } | { kind: 'requirement'; req: Requirement })[];
+  readonly calls: ({ kind: 'check'; check: Check; timeoutMs: number; as: RunAs | undefined } | { kind: 'requirement'; req: Requirement })[];
   /** How checks answer; replace to script failures or to hold a promise open. */
   answer: (c: Check) => Answer<ProbeResult>;
   answerRequirement: (r: Requirement) => Answer<ProbeResult>;
@@ -22,8 +23,8 @@ export function createFakeProber(): FakeProber {
     calls: [],
     answer: () => ({ ok: true, message: 'ok' }),
     answerRequirement: () => ({ ok: true, message: 'ok' }),
-    async check(check, timeoutMs, ctx) {
-      fake.calls.push({ kind: 'check', check, timeoutMs, ctx });
+    async check(check, timeoutMs, as) {
+      fake.calls.push({ kind: 'check', check, timeoutMs, as });
       return fake.answer(check);
     },
     async checkRequirement(req) {

@@ -158,7 +158,7 @@ t.test('YAML merge keys work, and positions follow them', async (t) => {
     'a.yaml': lines('x-common: &common', '  autostart: false', 'command: run'),
   });
   // x-common is not a unit key: extension blocks are not allowed.
-  t.same(messages(r), ['units/a.yaml:1:1: unknown key "x-common" (known: description, command, cwd, env, user, group, umask, autostart, requires, after, ready, health, restart, ports, stop, safeStop, metadata, follows, rollout, groups, lb, extends, vars, instances)']);
+  t.same(messages(r), ['units/a.yaml:1:1: unknown key "x-common" (known: description, command, cwd, env, user, group, umask, autostart, requires, after, ready, health, restart, ports, stop, safeStop, metadata, follows, rollout, groups, lb, envFile, preStart, limits, reload, extends, vars, instances)']);
   const merged = load({
     'a.yaml': lines('command: run', 'restart:', '  <<: {policy: always, delay: 2s}', '  burst: "x"'),
   });

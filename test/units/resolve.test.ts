@@ -31,6 +31,10 @@ t.test('a minimal unit gets every default', async (t) => {
     rollout: { strategy: 'one-by-one', debounce: 2_000, auto: true },
     groups: [],
     lb: null,
+    envFile: [],
+    preStart: [],
+    limits: {},
+    reload: null,
   });
 });
 
