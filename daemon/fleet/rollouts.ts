@@ -7,6 +7,7 @@
 // first step not `ok`. Solution Manager's rules follow from the machine: batches one after the
 // other, a failed unit stays out of the balancer (its own supd leaves it disabled), the first
 // failure stops the rollout.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { SupdError } from '../errors.js';
 import type { FleetRolloutView, RolloutView } from '../control.js';
@@ -142,11 +143,21 @@ export class FleetRollouts {
     this.log.info({ rollout: r.id, state: r.state, error: r.error }, `fleet rollout ${r.id}: ${r.state}`);
   }
 
+  private callOn(host: string, unit: string, action: StepAction): ReturnType<FleetMember['forward']> {
+    const body = action === 'restart' ? { rolling: 'one-by-one', wait: true } : { wait: true };
+    return this.member.forward(host, { method: 'POST', path: `/v1/units/${encodeURIComponent(unit)}/${action}`, body });
+  }
+
   private async step(name: string, action: StepAction): Promise<{ ok: true } | { ok: false; reason: string }> {
     const { host, unit } = split(name);
     try {
-      const body = action === 'restart' ? { rolling: 'one-by-one', wait: true } : { wait: true };
-      const res = await this.member.forward(host, { method: 'POST', path: `/v1/units/${encodeURIComponent(unit)}/${action}`, body });
+      let res = await this.callOn(host, unit, action);
+      // A resumed step may find its unit still in the rolling restart the dead driver asked for:
+      // that host answers 409 until it ends. Wait for it (bounded), then ask again.
+      for (let i = 0; res.status === 409 && res.body.includes('already running') && i < 600; i++) {
+        await delay(500);
+        res = await this.callOn(host, unit, action);
+      }
       if (res.status < 300) return { ok: true };
       let reason = `supd on ${host} answered ${res.status}`;
       try {

@@ -43,7 +43,7 @@ t.test('disk full under logDir: the unit keeps running, lost bytes are counted a
   t.equal(failing.state, 'ready', 'the unit keeps running');
   t.equal(failing.pid, pid, 'the same process');
   t.match((await supd.ctl('status', 'ticker')).stdout, /ready,log-lost/);
-  t.match(supd.output, /ticker: log capture: cannot write .*ticker\.log: ENOSPC.*output is being lost/);
+  await waitUntil(() => /ticker: log capture: cannot write .*ticker\.log: ENOSPC.*output is being lost/.test(supd.output), 'the outage is logged');
   const lost = await waitUntil(async () => {
     const text = (await supd.api('GET', '/metrics')).text;
     const m = /^supd_unit_log_lost_bytes_total\{unit="ticker"\} (\d+)$/m.exec(text);
@@ -56,7 +56,8 @@ t.test('disk full under logDir: the unit keeps running, lost bytes are counted a
   fs.rmSync(filler);
   await waitUntil(async () => (await supd.unit('ticker')).logError === null, 'status shows the log written again');
   await waitUntil(() => fs.statSync(log).size > before, 'the log grows again');
-  t.match(supd.output, /ticker: log capture: writing .*ticker\.log again; \d+ bytes lost so far/);
+  // supd's own log reaches its stdout asynchronously: wait for the line rather than race it.
+  await waitUntil(() => /ticker: log capture: writing .*ticker\.log again; \d+ bytes lost so far/.test(supd.output), 'the recovery is logged with the bytes lost');
   t.equal((await supd.unit('ticker')).pid, pid, 'still the same process');
 });
 

@@ -47,7 +47,7 @@ t.test('supctl top', { skip: tmuxAvailable() ? false : 'tmux is not installed (D
     const supd = await fleet(t);
     const tmux = new Tmux(t, tempDir(t));
     tmux.start([NODE, SUPCTL, '--socket', supd.socket, 'top', '--interval', '1'], 80, 24, { TERM: 'xterm-256color', NO_COLOR: '' });
-    const first = await tmux.waitScreen(allReady, 'every unit ready on screen');
+    const first = await tmux.waitScreen((s) => allReady(s) && s.includes('· live ·'), 'every unit ready on screen, the event stream live');
     t.match(first, /supd top · live · 3 units: 3 ready/);
     t.equal(first.split('\n').filter((l) => l !== '').length <= 24, true);
     t.match(tmux.capture(true), COLOUR, 'states are coloured');
