@@ -137,10 +137,30 @@ export class FleetRollouts {
       for (const { name, outcome } of outcomes) next.push(...observe(r, name, outcome, this.look, Date.now()));
       await this.save(r);
       actions = next.filter((x) => x.kind !== 'finished');
+      // Nothing to begin yet: the budget is full of units the watched records still show on their
+      // way back (a host publishes its unit's state a moment after answering the step). Look again
+      // when a record changes, or after a second at most.
+      while (actions.length === 0 && r.finished === null) {
+        await this.recordChange(1000);
+        actions = advance(r, this.look, Date.now()).filter((x) => x.kind !== 'finished');
+        if (actions.length > 0) await this.save(r);
+      }
     }
     await this.save(r);
     await this.store.deleteIf(this.member.keys.rolloutLock(), r.id).catch((err: unknown) => this.log.warn({ err }, `fleet rollout ${r.id}: cannot release the lock (its lease will)`));
     this.log.info({ rollout: r.id, state: r.state, error: r.error }, `fleet rollout ${r.id}: ${r.state}`);
+  }
+
+  private recordChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      const off = this.member.onRemote(done);
+    });
   }
 
   private callOn(host: string, unit: string, action: StepAction): ReturnType<FleetMember['forward']> {

@@ -81,10 +81,13 @@ export class EtcdCluster {
     const m = this.members[i];
     const proc = m?.proc;
     if (m === undefined || proc == null) return;
+    m.proc = null;
+    // A member that already died (crashed, or killed before) never emits 'exit' again: waiting for
+    // it would hang the teardown and leak the other members.
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((r) => proc.once('exit', () => r()));
     proc.kill('SIGKILL');
     await exited;
-    m.proc = null;
   }
 
   /** Starts a killed member again with its data. */
