@@ -57,7 +57,7 @@ t.test('show prints the resolved envFile, preStart, limits and reload', async (t
   const text = showUnit({ ...unitStatus('web'), spec });
   t.match(text, /\nuser: www-data\n/);
   t.match(text, /\nenvFile:\n {2}- path: \/etc\/default\/web\n {4}optional: true\n/);
-  t.match(text, /\npreStart:\n {2}- argv:\n {6}- \/usr\/sbin\/web\n {6}- -t\n {4}timeout: 30000\n/);
+  t.match(text, /\npreStart:\n {2}- argv:\n {6}- \/usr\/sbin\/web\n {6}- -t\n {4}timeout: 30s\n/);
   t.match(text, /\nlimits:\n {2}nofile:\n {4}soft: 65536\n {4}hard: 65536\n/);
-  t.match(text, /\nreload:\n {2}signal: SIGHUP\n {2}timeout: 30000\n/);
+  t.match(text, /\nreload:\n {2}signal: SIGHUP\n {2}timeout: 30s\n/);
 });

@@ -136,8 +136,9 @@ t.test('fleet', { skip: ETCD === null ? 'etcd is not installed (apt-get install 
     await etcd.healthy();
     const back = await waitUntil(async () => {
       const r = await h1.ctl('--fleet', 'status');
-      return r.code === 0 && /h2\s+api\s+ready/.test(r.stdout) ? r : null;
-    }, 'fleet status back with quorum', 20_000);
+      // Each host comes back as its own lease is granted again: wait for h1's too.
+      return r.code === 0 && /h2\s+api\s+ready/.test(r.stdout) && /h1\s+web\s+ready/.test(r.stdout) ? r : null;
+    }, 'fleet status back with quorum, h1 and h2 shown ready', 20_000);
     t.match(back.stdout, /h1\s+web\s+ready/);
     t.ok(alive(webPid), 'the local unit ran throughout');
   });

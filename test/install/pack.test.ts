@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { alive, freePort, ROOT, waitUntil } from '../e2e/harness.js';
 
-const SOURCES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'bin', 'cli', 'config', 'contrib', 'daemon', 'man', 'units'];
+const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.ui.json', 'README.md', 'LICENSE', 'bin', 'cli', 'config', 'contrib', 'daemon', 'man', 'units'];
 
 function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'utf8', timeout: 180_000 });
@@ -36,7 +36,10 @@ t.test('npm pack, npm install -g --offline into a prefix, then supd and supctl f
   const src = path.join(dir, 'src');
   fs.mkdirSync(src);
   for (const entry of SOURCES) fs.cpSync(path.join(ROOT, entry), path.join(src, entry), { recursive: true });
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(src, 'node_modules'));
+  // A real folder (hard links: no copy of the bytes): through a symlinked node_modules npm bundles
+  // only the direct dependencies, not theirs, and the installed package cannot start.
+  const linked = spawnSync('cp', ['-al', path.join(ROOT, 'node_modules'), path.join(src, 'node_modules')]);
+  if (linked.status !== 0) fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(src, 'node_modules'));
 
   // An npm with nothing cached and no registry it may reach.
   const env = { ...process.env, npm_config_cache: path.join(dir, 'npm-cache'), npm_config_registry: 'http://127.0.0.1:9/', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
