@@ -262,7 +262,17 @@ export class Runtime implements Control {
 
   /** The master's metadata settled: its running followers are stale (the core has started their
    * rollout, or folded the change into the one running). */
+  private readonly metadataListeners = new Set<(master: string) => void>();
+
+  /** Called with a master of this host whose metadata changed (the fleet republishes its record,
+   * which carries the generation that followers on other hosts compare). */
+  onMetadata(listener: (master: string) => void): () => void {
+    this.metadataListeners.add(listener);
+    return () => this.metadataListeners.delete(listener);
+  }
+
   private onMetadataChanged(master: string, paths: string[], at: number): void {
+    for (const l of this.metadataListeners) l(master);
     const followers = [...this.fleet.specs.values()].filter((s) => s.follows === master).map((s) => s.name)
       .filter((n) => isStale(this.fleet, n));
     const file = paths[0] ?? '?';
