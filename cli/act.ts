@@ -29,9 +29,13 @@ function isResult(v: unknown): v is CommandResult {
 /** With --json the CommandResult (the API body) is printed as is. */
 export async function act(action: Action, args: ActArgs, ctx: Context): Promise<number> {
   const client = ctx.client();
-  if (ctx.fleet && action === 'restart' && args.rolling !== null) {
-    // One fleet rollout over every target (HOST/UNIT, or a group on every host), in the order given.
-    const { rollout } = await client.postJson<{ rollout: FleetRolloutView }>('/v1/fleet/rollouts', { units: args.targets, strategy: args.rolling, wait: args.wait });
+  if (ctx.fleet && action === 'restart' && (args.rolling !== null || args.maxUnavailable !== undefined || args.canary !== undefined)) {
+    // One fleet rollout over every target (HOST/UNIT, or a group on every host), in the order given,
+    // with the budget counted over every host.
+    const req: Record<string, unknown> = { units: args.targets, strategy: args.rolling ?? 'one-by-one', wait: args.wait };
+    if (args.maxUnavailable !== undefined) req['maxUnavailable'] = args.maxUnavailable;
+    if (args.canary !== undefined) req['canary'] = args.canary === '' ? 'true' : args.canary;
+    const { rollout } = await client.postJson<{ rollout: FleetRolloutView }>('/v1/fleet/rollouts', req);
     ctx.out(ctx.json ? `${JSON.stringify({ rollout })}\n` : `fleet ${rolloutLine(rollout)} (driven by ${rollout.driver})\n`);
     return 0;
   }

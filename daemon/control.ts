@@ -260,7 +260,7 @@ export interface FleetControl {
   /** A streamed GET (logs -f) from the supd of `host`. */
   forwardStream(host: string, path: string): Promise<{ status: number; body: NodeJS.ReadableStream }>;
   /** Starts a fleet rollout over `HOST/UNIT` units (SUPD_CONFLICT naming the running one). */
-  startRollout(req: { units: string[]; strategy: 'one-by-one' | 'half-by-half'; wait: boolean }): Promise<FleetRolloutView>;
+  startRollout(req: { units: string[]; rolling: RollingOptions; wait: boolean }): Promise<FleetRolloutView>;
   rollouts(): Promise<FleetRolloutView[]>;
   rollout(id: string): Promise<FleetRolloutView>;
   resumeRollout(id: string, wait: boolean): Promise<FleetRolloutView>;

@@ -5,9 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { CommandResult, RolloutView } from './control.js';
+import type { CommandResult, RollingOptions, RolloutView } from './control.js';
 import type { Rollout, RolloutPlan, RolloutStep } from './core/rollout.js';
 import { readStateJson } from './edges/state-files.js';
+import { SupdError } from './errors.js';
+import { parseDuration, parseMaxUnavailable } from '../units/convert.js';
 
 /** Writes of a burst of changes are coalesced into one, this long after the first. */
 const WRITE_DELAY_MS = 50;
@@ -149,4 +151,21 @@ export function rolloutResult(r: Rollout): CommandResult {
     outcomes: [],
     rollout: view(r),
   };
+}
+
+/** Default soak time of a canary given without one (`--canary` alone). */
+export const DEFAULT_CANARY_MS = 30_000;
+
+/** A rolling restart's settings from an operator's request, checked. */
+export function rolloutPlan(o: RollingOptions): RolloutPlan {
+  const maxUnavailable = o.maxUnavailable === null ? null : parseMaxUnavailable(o.maxUnavailable);
+  if (o.maxUnavailable !== null && maxUnavailable === null) {
+    throw new SupdError('SUPD_BAD_REQUEST', `maxUnavailable: expected a count of units (1 or more) or a percentage like 25%, got "${o.maxUnavailable}"`);
+  }
+  let canary: number | null = null;
+  if (o.canary !== null) {
+    canary = o.canary === 'true' || o.canary === '' ? DEFAULT_CANARY_MS : parseDuration(o.canary);
+    if (canary === null) throw new SupdError('SUPD_BAD_REQUEST', `canary: expected a soak time like 30s or 5m, got "${o.canary}"`);
+  }
+  return { strategy: o.strategy, maxUnavailable, canary };
 }

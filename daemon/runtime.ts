@@ -4,17 +4,16 @@
 import type { Logger } from 'pino';
 import { SupdError } from './errors.js';
 import type {
-  CommandRequest, CommandResult, Control, LogFollow, ReloadResult, RollingOptions, RolloutView, SupdEvent, UnitActionOutcome,
+  CommandRequest, CommandResult, Control, LogFollow, ReloadResult, RolloutView, SupdEvent, UnitActionOutcome,
   UnitActionResult, UnitFailure, UnitStatus,
 } from './control.js';
 import { allDown, createFleet, isStale, dispatch, type Fleet, type FleetEffect, type FleetEvent, type Topology } from './core/fleet.js';
 import { pidOf, type UnitEvent } from './core/model.js';
 import type { JobEffect } from './core/jobs.js';
-import { parseDuration, parseMaxUnavailable } from '../units/convert.js';
 import type { Edges, EdgeHooks } from './edge-set.js';
 import type { UnitSpec, LoadResult, Signal } from '../units/types.js';
 import { toStatus, type Sample } from './status.js';
-import { RolloutStore, rolloutResult, view } from './rollouts.js';
+import { RolloutStore, rolloutPlan, rolloutResult, view } from './rollouts.js';
 import type { Rollout, RolloutPlan } from './core/rollout.js';
 import { bootTargets } from './core/recovery.js';
 import type { Journal } from './edges/journal.js';
@@ -265,7 +264,17 @@ export class Runtime implements Control {
 
   /** The master's metadata settled: its running followers are stale (the core has started their
    * rollout, or folded the change into the one running). */
+  private readonly metadataListeners = new Set<(master: string) => void>();
+
+  /** Called with a master of this host whose metadata changed (the fleet republishes its record,
+   * which carries the generation that followers on other hosts compare). */
+  onMetadata(listener: (master: string) => void): () => void {
+    this.metadataListeners.add(listener);
+    return () => this.metadataListeners.delete(listener);
+  }
+
   private onMetadataChanged(master: string, paths: string[], at: number): void {
+    for (const l of this.metadataListeners) l(master);
     const followers = [...this.fleet.specs.values()].filter((s) => s.follows === master).map((s) => s.name)
       .filter((n) => isStale(this.fleet, n));
     const file = paths[0] ?? '?';
@@ -599,23 +608,6 @@ function actionResult(what: string, units: UnitActionOutcome[]): UnitActionResul
   const message = failed.length === 0 ? `${what}: ok (${units.map((u) => u.unit).join(', ') || 'no units'})`
     : `${what} failed: ${failed.map((u) => u.message).join('; ')}`;
   return { ok: failed.length === 0, message, units };
-}
-
-/** Default soak time of a canary given without one (`--canary` alone). */
-export const DEFAULT_CANARY_MS = 30_000;
-
-/** A rolling restart's settings from an operator's request, checked. */
-function rolloutPlan(o: RollingOptions): RolloutPlan {
-  const maxUnavailable = o.maxUnavailable === null ? null : parseMaxUnavailable(o.maxUnavailable);
-  if (o.maxUnavailable !== null && maxUnavailable === null) {
-    throw new SupdError('SUPD_BAD_REQUEST', `maxUnavailable: expected a count of units (1 or more) or a percentage like 25%, got "${o.maxUnavailable}"`);
-  }
-  let canary: number | null = null;
-  if (o.canary !== null) {
-    canary = o.canary === 'true' || o.canary === '' ? DEFAULT_CANARY_MS : parseDuration(o.canary);
-    if (canary === null) throw new SupdError('SUPD_BAD_REQUEST', `canary: expected a soak time like 30s or 5m, got "${o.canary}"`);
-  }
-  return { strategy: o.strategy, maxUnavailable, canary };
 }
 
 function lastLine(s: string): string {

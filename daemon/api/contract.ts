@@ -271,6 +271,10 @@ export const FleetRolloutBody = Type.Object(
   {
     units: Type.Array(Type.String({ minLength: 3, maxLength: 512 }), { minItems: 1, maxItems: 10_000 }),
     strategy: Type.Optional(Type.Unsafe<RollingStrategy>({ enum: [...ROLLING_STRATEGIES] })),
+    /** At most N units (`2`) or P% of them (`"25%"`) out of service at once, on every host. */
+    maxUnavailable: Type.Optional(Type.Unsafe<number | string>({ type: ['integer', 'string'], minLength: 1, maxLength: 16 })),
+    /** The canary's soak time (`"30s"`, `"true"` for the default). */
+    canary: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
     wait: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },

@@ -28,10 +28,17 @@ export function localUnits(rt: Runtime): LocalUnits {
       };
     },
     subscribe(onChange) {
-      return rt.subscribe((e) => {
+      const offEvents = rt.subscribe((e) => {
         if (e.type === 'transition' || e.type === 'stale') onChange(e.unit);
         else if (e.type === 'reload') onChange(null);
       });
+      // A master's metadata change is no transition: without this its record (and the generation
+      // followers on other hosts compare) was published only at its next transition.
+      const offMetadata = rt.onMetadata((master) => onChange(master));
+      return () => {
+        offEvents();
+        offMetadata();
+      };
     },
   };
 }

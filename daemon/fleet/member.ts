@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { SupdError } from '../errors.js';
 import type { FleetControl, FleetRolloutView, FleetView, ForwardRequest, ForwardResponse } from '../control.js';
-import { FleetRollouts } from './rollouts.js';
+import { FleetRollouts, type FleetRolloutRequest } from './rollouts.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
 import { parseHost, parseUnit, viewOf, type HostRecord, type UnitRecord } from './records.js';
 import type { FleetStore, KvChange } from './store.js';
@@ -72,7 +72,7 @@ export class FleetMember implements FleetControl {
     this.fleetRollouts = new FleetRollouts(this, store, log, opts.timeoutMs);
   }
 
-  startRollout(req: { units: string[]; strategy: 'one-by-one' | 'half-by-half'; wait: boolean }): Promise<FleetRolloutView> {
+  startRollout(req: FleetRolloutRequest): Promise<FleetRolloutView> {
     return this.fleetRollouts.start(req);
   }
 

@@ -10,9 +10,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { SupdError } from '../errors.js';
-import type { FleetRolloutView, RolloutView } from '../control.js';
-import { advance, cancel, createRollout, observe, type Look, type Rollout, type StepAction, type Strategy } from '../core/rollout.js';
-import { view } from '../rollouts.js';
+import type { FleetRolloutView, RollingOptions, RolloutView } from '../control.js';
+import {
+  advance, cancel, createRollout, observe, soakElapsed, type Look, type Rollout, type RolloutAction, type StepAction, type StepOutcome,
+} from '../core/rollout.js';
+import { rolloutPlan, view } from '../rollouts.js';
 import type { FleetMember } from './member.js';
 import type { FleetStore } from './store.js';
 import { expandTarget } from './records.js';
@@ -24,7 +26,8 @@ interface Stored extends Rollout {
 export interface FleetRolloutRequest {
   /** `HOST/UNIT` names, in order. */
   units: string[];
-  strategy: Strategy;
+  /** Strategy, maxUnavailable and canary as an operator gives them (checked here). */
+  rolling: RollingOptions;
   /** Resolve only once it finished. */
   wait: boolean;
 }
@@ -88,12 +91,13 @@ export class FleetRollouts {
   }
 
   async start(req: FleetRolloutRequest): Promise<FleetRolloutView> {
+    const plan = rolloutPlan(req.rolling);
     const units = await this.expand(req.units);
     const id = `f${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     await this.lock(id);
     const r: Stored = {
       ...createRollout({
-        id, target: req.units.join(','), units, plan: { strategy: req.strategy, maxUnavailable: null, canary: null },
+        id, target: req.units.join(','), units, plan,
         safe: true, trigger: 'api', job: null, now: Date.now(),
       }, this.look),
       driver: this.member.host,
@@ -118,7 +122,7 @@ export class FleetRollouts {
 
   private async drive(r: Stored, wait: boolean): Promise<FleetRolloutView> {
     await this.save(r);
-    this.log.info({ rollout: r.id, units: r.steps.map((s) => s.unit) }, `fleet rollout ${r.id}: ${r.plan.strategy} over ${r.steps.length} unit(s)`);
+    this.log.info({ rollout: r.id, units: r.steps.map((s) => s.unit) }, `fleet rollout ${r.id}: ${r.plan.strategy} over ${r.steps.length} unit(s), at most ${r.budget} out of service`);
     const done = this.run(r).finally(() => this.driving.delete(r.id));
     this.driving.set(r.id, { r, done });
     if (wait) await done;
@@ -126,26 +130,73 @@ export class FleetRollouts {
   }
 
   /** Runs the steps the machine begins until it says finished; each step is a one-unit rolling
-   * restart (or a start, for a unit that was down) on its host. */
+   * restart (or a start, for a unit that was down) on its host. A step's outcome is fed back as
+   * soon as it comes, so with `maxUnavailable` the next unit begins while others still run; the
+   * budget counts the rollout's units out of service on every host, as the watched records show
+   * them. A canary soaks here: it fails as soon as its record leaves ready once seen ready. */
   private async run(r: Stored): Promise<void> {
-    let actions = advance(r, this.look, Date.now());
-    await this.save(r);
-    while (actions.length > 0) {
-      const steps = actions.flatMap((a) => (a.kind === 'start' || a.kind === 'restart' ? [a] : []));
-      const outcomes = await Promise.all(steps.map(async (a) => ({ name: a.unit, outcome: await this.step(a.unit, a.kind) })));
-      const next: typeof actions = [];
-      for (const { name, outcome } of outcomes) next.push(...observe(r, name, outcome, this.look, Date.now()));
-      await this.save(r);
-      actions = next.filter((x) => x.kind !== 'finished');
-      // Nothing to begin yet: the budget is full of units the watched records still show on their
-      // way back (a host publishes its unit's state a moment after answering the step). Look again
-      // when a record changes, or after a second at most.
-      while (actions.length === 0 && r.finished === null) {
-        await this.recordChange(1000);
-        actions = advance(r, this.look, Date.now()).filter((x) => x.kind !== 'finished');
-        if (actions.length > 0) await this.save(r);
+    const inflight = new Set<Promise<void>>();
+    // Steps the machine began: saved to etcd before they are sent to their hosts (a driver that
+    // dies leaves them named as in progress).
+    const queued: RolloutAction[] = [];
+    let wake: () => void = () => undefined;
+    let changed = false;
+    const take = (actions: RolloutAction[]): void => {
+      if (actions.length > 0) changed = true;
+      queued.push(...actions);
+    };
+    const send = (): void => {
+      for (const a of queued.splice(0)) {
+        if (a.kind !== 'start' && a.kind !== 'restart') continue;
+        const p: Promise<void> = this.step(a.unit, a.kind).then((outcome: StepOutcome) => {
+          inflight.delete(p);
+          take(observe(r, a.unit, outcome, this.look, Date.now()));
+          changed = true;
+          wake();
+        });
+        inflight.add(p);
       }
+    };
+    let canarySeenReady = false;
+    take(advance(r, this.look, Date.now()));
+    changed = true;
+    for (;;) {
+      const now = Date.now();
+      if (r.finished !== null) {
+        // over
+      } else if (r.soakUntil !== null) {
+        const canary = r.steps.find((s) => s.state === 'in-progress');
+        const look = canary === undefined ? 'serving' : this.look(canary.unit);
+        if (look === 'serving') canarySeenReady = true;
+        if (canary !== undefined && (look === 'stuck' || (canarySeenReady && look !== 'serving'))) {
+          take(observe(r, canary.unit, { ok: false, reason: 'left ready during its soak' }, this.look, now));
+          changed = true;
+        } else if (now >= r.soakUntil) {
+          take(soakElapsed(r, this.look, now));
+          changed = true;
+        }
+      } else {
+        canarySeenReady = false;
+        // A unit back in service (its record caught up) can free the budget.
+        take(advance(r, this.look, now));
+        if (r.finished !== null) changed = true;
+      }
+      if (changed) {
+        changed = false;
+        await this.save(r);
+      }
+      send();
+      if (r.finished !== null) break;
+      if (changed) continue;
+      // Look again when a step ends, a record changes, the soak is over, or after a second at most.
+      const ms = r.soakUntil === null ? 1000 : Math.max(0, Math.min(1000, r.soakUntil - Date.now()));
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        void this.recordChange(ms).then(resolve);
+      });
+      wake = () => undefined;
     }
+    await Promise.all([...inflight]);
     await this.save(r);
     await this.store.deleteIf(this.member.keys.rolloutLock(), r.id).catch((err: unknown) => this.log.warn({ err }, `fleet rollout ${r.id}: cannot release the lock (its lease will)`));
     this.log.info({ rollout: r.id, state: r.state, error: r.error }, `fleet rollout ${r.id}: ${r.state}`);
@@ -159,6 +210,7 @@ export class FleetRollouts {
         resolve();
       };
       const timer = setTimeout(done, ms);
+      timer.unref();
       const off = this.member.onRemote(done);
     });
   }

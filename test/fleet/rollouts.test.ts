@@ -10,6 +10,7 @@ import type { ForwardRequest, ForwardResponse } from '../../daemon/control.js';
 import { FakeEtcd, type FakeStoreClient } from '../fakes/etcd.js';
 
 const log = pino({ level: 'silent' });
+const ONE = { strategy: 'one-by-one' as const, maxUnavailable: null, canary: null };
 
 interface Call {
   host: string;
@@ -18,7 +19,21 @@ interface Call {
 }
 
 /** A driver on host `name`: its forwards are recorded and answered by the test. */
-async function driver(etcd: FakeEtcd, name: string, calls: Call[]): Promise<{ ro: FleetRollouts; store: FakeStoreClient }> {
+/** The unit records the driver's watch shows (`HOST/UNIT` → state), and a way to say one changed. */
+class Records {
+  states = new Map<string, string>();
+  private listeners = new Set<() => void>();
+  set(name: string, state: string): void {
+    this.states.set(name, state);
+    for (const l of [...this.listeners]) l();
+  }
+  on(l: () => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+}
+
+async function driver(etcd: FakeEtcd, name: string, calls: Call[], records = new Records()): Promise<{ ro: FleetRollouts; store: FakeStoreClient }> {
   const store = etcd.client();
   store.hold(2000, () => {});
   await new Promise((r) => setTimeout(r, 1));
@@ -27,8 +42,12 @@ async function driver(etcd: FakeEtcd, name: string, calls: Call[]): Promise<{ ro
     keys: fleetKeys('/supd'),
     forward: (host: string, req: ForwardRequest): Promise<ForwardResponse> =>
       new Promise((resolve) => calls.push({ host, path: req.path, answer: (status, body = '{}') => resolve({ status, body }) })),
-    // No unit records watched: every unit is left to its step (taken as serving).
-    remote: () => null,
+    // No unit record watched: the unit is left to its step (taken as serving).
+    remote: (host: string, unit: string) => {
+      const state = records.states.get(`${host}/${unit}`);
+      return state === undefined ? null : { state, ready: state === 'ready' };
+    },
+    onRemote: (l: () => void) => records.on(l),
   } as unknown as FleetMember;
   return { ro: new FleetRollouts(member, store, log, 100), store };
 }
@@ -45,8 +64,8 @@ t.test('one at a time: a second rollout is refused naming the first; steps run o
   const calls: Call[] = [];
   const a = await driver(etcd, 'h1', calls);
   const b = await driver(etcd, 'h2', []);
-  const first = await a.ro.start({ units: ['h2/w1', 'h3/w2'], strategy: 'one-by-one', wait: false });
-  const refused = await b.ro.start({ units: ['h3/w2'], strategy: 'one-by-one', wait: false }).then(() => null, (e: unknown) => e);
+  const first = await a.ro.start({ units: ['h2/w1', 'h3/w2'], rolling: ONE, wait: false });
+  const refused = await b.ro.start({ units: ['h3/w2'], rolling: ONE, wait: false }).then(() => null, (e: unknown) => e);
   t.match(refused, { code: 'SUPD_CONFLICT', exitCode: 4, message: new RegExp(`fleet rollout ${first.id} is running \\(driven by h1`) });
   const c1 = await nextCall(calls, 1);
   t.same([c1.host, c1.path], ['h2', '/v1/units/w1/restart'], 'the step goes to the owning host');
@@ -64,7 +83,7 @@ t.test('the first failure stops the rollout; later units are not touched', async
   const etcd = new FakeEtcd();
   const calls: Call[] = [];
   const a = await driver(etcd, 'h1', calls);
-  const done = a.ro.start({ units: ['h1/w1', 'h2/w2', 'h3/w3'], strategy: 'one-by-one', wait: true });
+  const done = a.ro.start({ units: ['h1/w1', 'h2/w2', 'h3/w3'], rolling: ONE, wait: true });
   (await nextCall(calls, 1)).answer(200);
   (await nextCall(calls, 2)).answer(500, JSON.stringify({ error: { code: 'SUPD_OPERATION_FAILED', message: 'w2: not ready within 30s' } }));
   const r = await done;
@@ -78,7 +97,7 @@ t.test('a driver whose lease expired leaves the rollout interrupted; another hos
   const etcd = new FakeEtcd();
   const calls: Call[] = [];
   const a = await driver(etcd, 'h1', calls);
-  const started = await a.ro.start({ units: ['h2/w1', 'h3/w2', 'h3/w3'], strategy: 'one-by-one', wait: false });
+  const started = await a.ro.start({ units: ['h2/w1', 'h3/w2', 'h3/w3'], rolling: ONE, wait: false });
   (await nextCall(calls, 1)).answer(200);
   await nextCall(calls, 2); // h3/w2 in progress when h1 dies: never answered
   etcd.expire(a.store.lease as number);
@@ -101,7 +120,7 @@ t.test('an interrupted rollout can be canceled from any host', async (t) => {
   const etcd = new FakeEtcd();
   const calls: Call[] = [];
   const a = await driver(etcd, 'h1', calls);
-  const started = await a.ro.start({ units: ['h2/w1', 'h3/w2'], strategy: 'one-by-one', wait: false });
+  const started = await a.ro.start({ units: ['h2/w1', 'h3/w2'], rolling: ONE, wait: false });
   await nextCall(calls, 1);
   etcd.expire(a.store.lease as number);
   const b = await driver(etcd, 'h3', []);
@@ -119,13 +138,110 @@ t.test('a group names its units on every host; an unknown one is refused before 
   etcd.put('/supd/units/h2/db', rec([]), null);
   const calls: Call[] = [];
   const a = await driver(etcd, 'h1', calls);
-  const r = await a.ro.start({ units: ['web'], strategy: 'one-by-one', wait: false });
+  const r = await a.ro.start({ units: ['web'], rolling: ONE, wait: false });
   t.same(r.steps.map((s) => s.unit), ['h2/vdp1', 'h3/vdp2']);
   (await nextCall(calls, 1)).answer(200);
   (await nextCall(calls, 2)).answer(200);
   const b = await driver(etcd, 'h2', []);
   await new Promise((res) => setTimeout(res, 10));
-  const none = await b.ro.start({ units: ['nope'], strategy: 'one-by-one', wait: false }).then(() => null, (e: unknown) => e);
+  const none = await b.ro.start({ units: ['nope'], rolling: ONE, wait: false }).then(() => null, (e: unknown) => e);
   t.match(none, { code: 'SUPD_UNKNOWN_TARGET', message: /no unit or group named "nope"/ });
   t.notOk(etcd.kv.has('/supd/rollout/lock'), 'no lock taken for a refused target');
+});
+
+const outstanding = (calls: Call[], answered: Set<Call>): string[] => calls.filter((c) => !answered.has(c)).map((c) => `${c.host}${c.path}`);
+
+t.test('maxUnavailable 2 over five units on three hosts: the next begins as soon as one ends, never more than two out', async (t) => {
+  const etcd = new FakeEtcd();
+  const calls: Call[] = [];
+  const a = await driver(etcd, 'h1', calls);
+  const units = ['h1/a', 'h2/b', 'h2/c', 'h3/d', 'h3/e'];
+  const done = a.ro.start({ units, rolling: { ...ONE, maxUnavailable: '2' }, wait: true });
+  const answered = new Set<Call>();
+  let most = 0;
+  for (let n = 1; answered.size < units.length; n++) {
+    if (n <= units.length) await nextCall(calls, n);
+    await new Promise((r) => setTimeout(r, 15));
+    most = Math.max(most, outstanding(calls, answered).length);
+    // Answer the oldest outstanding step.
+    const c = calls.find((x) => !answered.has(x)) as Call;
+    answered.add(c);
+    c.answer(200);
+  }
+  const r = await done;
+  t.equal(r.state, 'ok');
+  t.equal(r.budget, 2);
+  t.equal(r.maxUnavailable, '2');
+  t.equal(most, 2, 'two steps ran at once, never three');
+  t.same(calls.map((c) => c.host), ['h1', 'h2', 'h2', 'h3', 'h3'], 'in the order given');
+  t.same(r.steps.map((s) => s.batch), [0, 0, 1, 2, 3], 'two began together, then each alone as room freed (no waves)');
+});
+
+t.test('the budget counts units out of service on every host, from their records', async (t) => {
+  const etcd = new FakeEtcd();
+  const calls: Call[] = [];
+  const records = new Records();
+  for (const u of ['h1/a', 'h2/b', 'h3/c', 'h3/d']) records.set(u, 'ready');
+  const a = await driver(etcd, 'h1', calls, records);
+  const done = a.ro.start({ units: ['h1/a', 'h2/b', 'h3/c', 'h3/d'], rolling: { ...ONE, maxUnavailable: '50%' }, wait: true });
+  const c1 = await nextCall(calls, 1);
+  const c2 = await nextCall(calls, 2);
+  t.same([c1.host, c2.host], ['h1', 'h2']);
+  // h1 answers, but its record still shows a on its way back: it is still out of service.
+  records.set('h1/a', 'starting');
+  c1.answer(200);
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(calls.length, 2, 'no third unit while h1/a is not ready in etcd');
+  records.set('h1/a', 'ready');
+  const c3 = await nextCall(calls, 3);
+  t.equal(c3.host, 'h3', 'h1/a ready in etcd frees the budget at once');
+  c2.answer(200);
+  c3.answer(200);
+  (await nextCall(calls, 4)).answer(200);
+  t.match(await done, { state: 'ok' });
+});
+
+t.test('a canary that leaves ready during its soak stops the rollout before any other unit is touched', async (t) => {
+  const etcd = new FakeEtcd();
+  const calls: Call[] = [];
+  const records = new Records();
+  for (const u of ['h1/a', 'h2/b', 'h3/c']) records.set(u, 'ready');
+  const a = await driver(etcd, 'h1', calls, records);
+  const done = a.ro.start({ units: ['h2/b', 'h1/a', 'h3/c'], rolling: { ...ONE, maxUnavailable: '2', canary: '10s' }, wait: true });
+  const c1 = await nextCall(calls, 1);
+  t.equal(c1.host, 'h2', 'the first unit is the canary');
+  c1.answer(200);
+  await new Promise((r) => setTimeout(r, 30));
+  t.match(await a.ro.get((await a.ro.list())[0]?.id as string), { state: 'running', steps: [{ state: 'in-progress', reason: 'canary: soaking' }] });
+  records.set('h2/b', 'stopping');
+  const r = await done;
+  t.match(r, { state: 'error', error: { unit: 'h2/b', reason: /left ready during its soak/ } });
+  t.same(r.steps.map((s) => s.state), ['error', 'pending', 'pending']);
+  t.equal(calls.length, 1, 'no other unit was asked');
+});
+
+t.test('a canary that holds for its soak lets the rest go, with the budget', async (t) => {
+  const etcd = new FakeEtcd();
+  const calls: Call[] = [];
+  const records = new Records();
+  for (const u of ['h1/a', 'h2/b', 'h3/c']) records.set(u, 'ready');
+  const a = await driver(etcd, 'h1', calls, records);
+  const done = a.ro.start({ units: ['h1/a', 'h2/b', 'h3/c'], rolling: { strategy: 'half-by-half', maxUnavailable: null, canary: '100ms' }, wait: true });
+  (await nextCall(calls, 1)).answer(200);
+  const c2 = await nextCall(calls, 2);
+  const c3 = await nextCall(calls, 3);
+  t.same([c2.host, c3.host], ['h2', 'h3'], 'then the rest, half by half (two of three)');
+  c2.answer(200);
+  c3.answer(200);
+  const r = await done;
+  t.match(r, { state: 'ok', canary: 100 });
+  t.same(r.steps.map((s) => s.state), ['ok', 'ok', 'ok']);
+});
+
+t.test('bad strategy settings are refused before anything is locked', async (t) => {
+  const etcd = new FakeEtcd();
+  const a = await driver(etcd, 'h1', []);
+  const bad = await a.ro.start({ units: ['h1/a'], rolling: { ...ONE, maxUnavailable: 'lots' }, wait: false }).then(() => null, (e: unknown) => e);
+  t.match(bad, { code: 'SUPD_BAD_REQUEST', message: /maxUnavailable: expected a count/ });
+  t.notOk(etcd.kv.has('/supd/rollout/lock'));
 });

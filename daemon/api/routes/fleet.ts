@@ -53,7 +53,12 @@ export function fleetRoutes(app: FastifyInstance, { fleet }: RouteDeps): void {
 
   app.post<{ Body: FleetRolloutBody }>('/v1/fleet/rollouts', { schema: { body: FleetRolloutBody }, config: { role: 'operator' } }, async (req) => {
     const wait = req.body.wait ?? true;
-    return finished(await member().startRollout({ units: req.body.units, strategy: req.body.strategy ?? 'one-by-one', wait }), wait);
+    const rolling = {
+      strategy: req.body.strategy ?? 'one-by-one',
+      maxUnavailable: req.body.maxUnavailable === undefined ? null : String(req.body.maxUnavailable),
+      canary: req.body.canary ?? null,
+    };
+    return finished(await member().startRollout({ units: req.body.units, rolling, wait }), wait);
   });
 
   app.get('/v1/fleet/rollouts', async () => ({ rollouts: await member().rollouts() }));
