@@ -2,7 +2,7 @@
 // No I/O here, so every format supctl prints is tested without a daemon.
 import { createRequire } from 'node:module';
 import type {
-  CommandResult, ReloadResult, RolloutView, UnitFailure, UnitOutcome, UnitSpec, UnitStatus,
+  CommandResult, ReloadPlan, ReloadResult, RolloutView, UnitFailure, UnitOutcome, UnitSpec, UnitStatus,
 } from '../daemon/api/contract.js';
 
 /** 45s, 3m12s, 2h05m, 3d04h: two units at most, like `ps` and `systemctl` show ages. */
@@ -268,6 +268,19 @@ export function reloadDone(r: ReloadResult): string {
   if (r.added.length + r.changed.length + r.removed.length === 0) return 'reloaded: no changes\n';
   const part = (label: string, names: string[]): string[] => (names.length === 0 ? [] : [`${label}: ${names.join(', ')}`]);
   return `${['reloaded', ...part('added', r.added), ...part('changed', r.changed), ...part('removed', r.removed)].join('\n')}\n`;
+}
+
+/** `reload --dry-run`: each kind of change on its line, then what would start and stop. */
+export function reloadPlan(p: ReloadPlan): string {
+  const lines = ['dry run: nothing applied'];
+  if (p.added.length + p.changed.length + p.removed.length === 0) return `${lines[0] as string}; a reload would change nothing\n`;
+  if (p.added.length > 0) lines.push(`would add: ${p.added.join(', ')}`);
+  for (const c of p.changed) lines.push(`would change: ${c.unit} (${c.keys.join(', ')})`);
+  if (p.removed.length > 0) lines.push(`would remove: ${p.removed.join(', ')}`);
+  if (p.start.length > 0) lines.push(`would start: ${p.start.join(', ')}`);
+  if (p.stop.length > 0) lines.push(`would stop: ${p.stop.join(', ')}`);
+  if (p.restartToApply.length > 0) lines.push(`keep running, restart to apply: ${p.restartToApply.join(', ')}`);
+  return `${lines.join('\n')}\n`;
 }
 
 export function healthLines(units: readonly UnitStatus[]): string {

@@ -158,6 +158,23 @@ export interface ReloadResult {
   diagnostics: Diagnostic[];
 }
 
+/** `reload --dry-run`: what a reload would do now, applied to nothing. */
+export interface ReloadPlan {
+  ok: boolean;
+  dryRun: true;
+  added: string[];
+  /** Each changed unit with the keys of its file that differ (dotted: `ready.timeout`). */
+  changed: { unit: string; keys: string[] }[];
+  removed: string[];
+  /** Units the reload would start: added with autostart, and what they require that is down. */
+  start: string[];
+  /** Running units the reload would stop: the removed ones and what requires them. */
+  stop: string[];
+  /** Running units whose file changed: they keep running until restarted. */
+  restartToApply: string[];
+  diagnostics: Diagnostic[];
+}
+
 export type SupdEvent =
   | { type: 'transition'; unit: string; from: UnitStateName; to: UnitStateName; reason: string; at: string; pid: number | null }
   | { type: 'rollout'; rollout: RolloutView; at: string }
@@ -176,6 +193,8 @@ export interface Control {
    * SUPD_SHUTTING_DOWN. Resolves with ok=false when a unit failed or a drain was forced. */
   command(req: CommandRequest): Promise<CommandResult>;
   reload(): Promise<ReloadResult>;
+  /** What `reload` would add, change, remove, start and stop, without applying anything. */
+  planReload(): Promise<ReloadPlan>;
   /** Sends `signal` to the main process of every unit of the target (SUPD_UNKNOWN_TARGET); the
    * restart policy then applies to whatever exits. A unit not running is a failed outcome. */
   kill(target: string, signal: Signal): Promise<UnitActionResult>;

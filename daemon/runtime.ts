@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { SupdError } from './errors.js';
 import type {
-  CommandRequest, CommandResult, Control, LogFollow, ReloadResult, RolloutView, SupdEvent, UnitActionOutcome,
+  CommandRequest, CommandResult, Control, LogFollow, ReloadPlan, ReloadResult, RolloutView, SupdEvent, UnitActionOutcome,
   UnitActionResult, UnitFailure, UnitStatus,
 } from './control.js';
 import { allDown, createFleet, isStale, dispatch, type Fleet, type FleetEffect, type FleetEvent, type Topology } from './core/fleet.js';
@@ -466,6 +466,34 @@ export class Runtime implements Control {
     this.log.info({ added: d.added, changed: d.changed, removed: d.removed }, 'reloaded unit files');
     this.publish({ type: 'reload', result, at: new Date(this.now()).toISOString() });
     return result;
+  }
+
+  async planReload(): Promise<ReloadPlan> {
+    const loaded = await this.opts.loadUnits();
+    const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+    const plan: ReloadPlan = { ok: false, dryRun: true, added: [], changed: [], removed: [], start: [], stop: [], restartToApply: [], diagnostics: loaded.diagnostics };
+    if (errors.length > 0 || loaded.topo === null) return plan;
+    const { diffUnits, changedKeys } = await import('../units/diff.js');
+    const current = [...this.fleet.specs.values()].filter((s) => !this.fleet.removed.has(s.name));
+    const d = diffUnits(current, loaded.units);
+    const before = new Map(current.map((s) => [s.name, s]));
+    const after = new Map(loaded.units.map((s) => [s.name, s]));
+    const up = (name: string): boolean => {
+      const u = this.fleet.units.get(name);
+      return u !== undefined && u.s.state !== 'inactive' && u.s.state !== 'failed';
+    };
+    const auto = d.added.filter((n) => after.get(n)?.autostart === true);
+    return {
+      ...plan,
+      ok: true,
+      added: d.added,
+      changed: d.changed.map((unit) => ({ unit, keys: changedKeys(before.get(unit) ?? {}, after.get(unit) ?? {}) })),
+      removed: d.removed,
+      // As the reload does it: the removed units stop under the old graph, the added ones start under the new.
+      start: loaded.topo.requiresClosure(auto).filter((n) => !up(n)),
+      stop: this.fleet.topo.dependentsClosure(d.removed).filter(up),
+      restartToApply: d.changed.filter(up),
+    };
   }
 
   private stopGuard: ((units: string[]) => Promise<void>) | null = null;

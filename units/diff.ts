@@ -38,3 +38,22 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const kb = Object.keys(rb).filter((k) => rb[k] !== undefined);
   return ka.length === kb.length && ka.every((k) => Object.hasOwn(rb, k) && deepEqual(ra[k], rb[k]));
 }
+
+/** Resolved fields named otherwise in the unit file. */
+const FILE_KEY: Record<string, string> = { argv: 'command' };
+
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The keys that differ between two resolved specs of one unit, as dotted paths two levels deep
+ * (`command`, `ready.timeout`), for `reload --dry-run`. */
+export function changedKeys(prev: object, next: object, depth = 2, prefix = ''): string[] {
+  const a = prev as Record<string, unknown>;
+  const b = next as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => k !== 'name' && !deepEqual(a[k], b[k]));
+  return keys.flatMap((k) => {
+    const x = a[k];
+    const y = b[k];
+    const key = prefix === '' ? (FILE_KEY[k] ?? k) : k;
+    return depth > 1 && isPlain(x) && isPlain(y) ? changedKeys(x, y, depth - 1, `${prefix}${key}.`) : [`${prefix}${key}`];
+  });
+}

@@ -3,7 +3,7 @@
 import { Type } from 'typebox';
 import type { Static, TSchema } from 'typebox';
 import type {
-  CommandResult, ReloadResult, RolloutView, UnitActionResult, UnitOutcome, UnitStatus,
+  CommandResult, ReloadPlan, ReloadResult, RolloutView, UnitActionResult, UnitOutcome, UnitStatus,
 } from '../control.js';
 import type { Diagnostic, UnitSpec } from '../../units/types.js';
 import { SIGNALS } from '../../units/types.js';
@@ -11,7 +11,7 @@ import type { ErrorCode } from '../errors.js';
 import { DEFAULT_LOG_LINES, MAX_LOG_LINES, ROLLING_STRATEGIES, type RollingStrategy } from './limits.js';
 
 export type {
-  Action, CommandRequest, CommandResult, ExitView, ReloadResult, RollingOptions, RolloutState, RolloutStepState,
+  Action, CommandRequest, CommandResult, ExitView, ReloadPlan, ReloadResult, RollingOptions, RolloutState, RolloutStepState,
   RolloutView, SupdEvent, UnitActionOutcome, UnitActionResult, UnitFailure, UnitOutcome, UnitStateName, UnitStatus,
 } from '../control.js';
 export type { Diagnostic, UnitSpec } from '../../units/types.js';
@@ -215,6 +215,21 @@ export const ReloadResultSchema = Type.Object({
   diagnostics: Type.Array(DiagnosticSchema),
 });
 
+export const ReloadBody = Type.Object({ dryRun: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+export type ReloadBody = Static<typeof ReloadBody>;
+
+export const ReloadPlanSchema = Type.Object({
+  ok: Type.Boolean(),
+  dryRun: Type.Literal(true),
+  added: StrArray,
+  changed: Type.Array(Type.Object({ unit: Type.String(), keys: StrArray })),
+  removed: StrArray,
+  start: StrArray,
+  stop: StrArray,
+  restartToApply: StrArray,
+  diagnostics: Type.Array(DiagnosticSchema),
+});
+
 export const HealthzBody = Type.Object({ ok: Type.Boolean(), version: Str });
 export type HealthzBody = Static<typeof HealthzBody>;
 
@@ -235,6 +250,7 @@ export type ContractMatchesControl = [
   Assert<Same<Static<typeof RolloutViewSchema>, RolloutView>>,
   Assert<Same<Static<typeof CommandResultSchema>, CommandResult>>,
   Assert<Same<Static<typeof ReloadResultSchema>, ReloadResult>>,
+  Assert<Same<Static<typeof ReloadPlanSchema>, ReloadPlan>>,
   Assert<Same<Static<typeof UnitActionResultSchema>, UnitActionResult>>,
 ];
 

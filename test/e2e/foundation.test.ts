@@ -136,3 +136,45 @@ t.test('malformed API requests get a 4xx JSON error and supd stays up', async (t
   }
   t.equal((await supd.api('GET', '/healthz')).status, 200, 'supd still answers');
 });
+
+t.test('reload --dry-run says what a reload would add, change (which keys), remove, start and stop, and applies none of it', async (t) => {
+  const sleeper = `command: ${fixture('sleeper.js')}\nready: {grace: 50ms}\n`;
+  const supd = await new Supd(t, { units: { db: sleeper, app: `${sleeper}requires: [db]\n`, old: sleeper, cache: `${sleeper}autostart: false\n` } }).start();
+  for (const u of ['db', 'app', 'old']) await supd.waitState(u, 'ready');
+  const pids = Object.fromEntries((await supd.status()).map((u) => [u.name, u.pid]));
+  supd.writeUnit('app', `${sleeper.replace('50ms', '2s')}requires: [db]\nenv: {MODE: fast}\n`);
+  supd.writeUnit('web', `${sleeper}requires: [cache]\n`);
+  fs.rmSync(path.join(supd.unitsDir, 'old.yaml'));
+  const r = await supd.ctl('reload', '--dry-run');
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, [
+    'dry run: nothing applied',
+    'would add: web',
+    'would change: app (ready.grace, env)',
+    'would remove: old',
+    'would start: cache, web',
+    'would stop: old',
+    'keep running, restart to apply: app',
+    '',
+  ].join('\n'));
+  const after = await supd.status();
+  t.same(after.map((u) => u.name).sort(), ['app', 'cache', 'db', 'old'], 'no unit added or removed');
+  t.same(Object.fromEntries(after.map((u) => [u.name, u.pid])), pids, 'every process as it was');
+  t.notOk(after.some((u) => u.changed), 'nothing is marked changed');
+
+  const json = JSON.parse((await supd.ctl('--json', 'reload', '--dry-run')).stdout) as { dryRun: boolean; changed: { unit: string; keys: string[] }[] };
+  t.equal(json.dryRun, true);
+  t.same(json.changed, [{ unit: 'app', keys: ['ready.grace', 'env'] }]);
+
+  fs.writeFileSync(path.join(supd.unitsDir, 'bad.yaml'), 'command: [a, b\n');
+  const bad = await supd.ctl('reload', '--dry-run');
+  t.equal(bad.code, 1, 'invalid files: exit 1, as the reload would be refused');
+  t.match(bad.stderr, /bad\.yaml:\d+:\d+/);
+  t.match(bad.stderr, /a reload would be refused/);
+  fs.rmSync(path.join(supd.unitsDir, 'bad.yaml'));
+
+  const applied = await supd.ctl('reload');
+  t.equal(applied.stdout, 'reloaded\nadded: web\nchanged: app\nremoved: old\n', 'the reload then does what the dry run said');
+  await supd.waitState('web', 'ready');
+  await supd.waitState('cache', 'ready');
+});

@@ -1,7 +1,7 @@
 // A scripted Control for API and CLI tests: units and results are plain data the test sets,
 // every command is recorded, and events and log output are pushed by hand.
 import type {
-  CommandRequest, CommandResult, Control, LogFollow, ReloadResult, RolloutView, SupdEvent, UnitActionResult, UnitStatus,
+  CommandRequest, CommandResult, Control, LogFollow, ReloadPlan, ReloadResult, RolloutView, SupdEvent, UnitActionResult, UnitStatus,
 } from '../../daemon/control.js';
 import { SupdError } from '../../daemon/errors.js';
 import type { Signal, UnitSpec } from '../../units/types.js';
@@ -102,6 +102,15 @@ export class FakeControl implements Control {
     this.reloads += 1;
     return this.reloadResult;
   }
+
+  reloadPlan: ReloadPlan = { ok: true, dryRun: true, added: [], changed: [], removed: [], start: [], stop: [], restartToApply: [], diagnostics: [] };
+
+  async planReload(): Promise<ReloadPlan> {
+    this.plans += 1;
+    return this.reloadPlan;
+  }
+
+  plans = 0;
 
   async kill(target: string, signal: Signal): Promise<UnitActionResult> {
     return this.unitAction({ kind: 'kill', target, signal }, (u) => `${signal} sent to pid ${u.pid}`);

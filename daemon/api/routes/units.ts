@@ -7,10 +7,10 @@
 // An invalid set of unit files on reload is answered 422 SUPD_INVALID_UNITS, `details` holding the
 // ReloadResult with its diagnostics.
 import type { FastifyInstance } from 'fastify';
-import type { Action, CommandRequest, CommandResult, Control, ReloadResult } from '../../control.js';
+import type { Action, CommandRequest, CommandResult, Control, ReloadPlan, ReloadResult } from '../../control.js';
 import { SupdError } from '../../errors.js';
 import {
-  CommandBody, CommandResultSchema, JobBody, ReloadResultSchema, TargetActionParams, UnitNameParams, UnitsBody,
+  CommandBody, CommandResultSchema, JobBody, ReloadBody, ReloadPlanSchema, ReloadResultSchema, TargetActionParams, UnitNameParams, UnitsBody,
 } from '../contract.js';
 import type { UnitBody } from '../contract.js';
 import type { RouteDeps } from './deps.js';
@@ -95,10 +95,12 @@ export function unitRoutes(app: FastifyInstance, { control }: RouteDeps): void {
     async (req) => runCommand(control, req.body.action, req.body.targets, req.body),
   );
 
-  app.post(
+  // `{dryRun: true}`: what a reload would do, applied to nothing (supctl reload --dry-run).
+  app.post<{ Body: ReloadBody | undefined }>(
     '/v1/reload',
-    { schema: { response: { 200: ReloadResultSchema } }, config: { role: 'operator' } },
-    async () => {
+    { schema: { body: ReloadBody, response: { 200: { anyOf: [ReloadPlanSchema, ReloadResultSchema] } } }, config: { role: 'operator' } },
+    async (req): Promise<ReloadResult | ReloadPlan> => {
+      if (req.body?.dryRun === true) return control.planReload();
       const result = await control.reload();
       if (!result.ok) throw new SupdError('SUPD_INVALID_UNITS', reloadMessage(result), { details: result });
       return result;
