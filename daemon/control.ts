@@ -160,6 +160,8 @@ export interface ReloadResult {
 
 export type SupdEvent =
   | { type: 'transition'; unit: string; from: UnitStateName; to: UnitStateName; reason: string; at: string; pid: number | null }
+  /** A unit's process started (its pid is known); the unit stays `starting` until ready. */
+  | { type: 'spawned'; unit: string; pid: number; at: string }
   | { type: 'rollout'; rollout: RolloutView; at: string }
   | { type: 'reload'; result: ReloadResult; at: string }
   | { type: 'stale'; unit: string; stale: boolean; reason: string; at: string };
