@@ -102,6 +102,8 @@ export interface CommandRequest {
   wait: boolean;
   rolling: RollingOptions | null;
   withDependents: boolean;
+  /** Who asked (`api uid 1000`, `api token tok-…`): the transitions the command causes name it. */
+  by?: string;
 }
 
 /** One unit a command touched: a target, a requirement it started, a dependent it stopped or

@@ -422,13 +422,13 @@ export class Runtime implements Control {
     let result: Promise<CommandResult>;
     switch (req.action) {
       case 'start':
-        result = this.runJob('start', units, (job) => ({ type: 'start', units, job, by: 'supctl', now: this.now() }), req.wait);
+        result = this.runJob('start', units, (job) => ({ type: 'start', units, job, by: req.by ?? 'api', now: this.now() }), req.wait);
         break;
       case 'stop':
-        result = this.runJob('stop', units, (job) => ({ type: 'stop', units, safe: req.safe, job, by: 'supctl', now: this.now() }), req.wait);
+        result = this.runJob('stop', units, (job) => ({ type: 'stop', units, safe: req.safe, job, by: req.by ?? 'api', now: this.now() }), req.wait);
         break;
       case 'restart':
-        result = this.runJob('restart', units, (job) => ({ type: 'restart', units, safe: req.safe, withDependents: req.withDependents, job, by: 'supctl', now: this.now() }), req.wait);
+        result = this.runJob('restart', units, (job) => ({ type: 'restart', units, safe: req.safe, withDependents: req.withDependents, job, by: req.by ?? 'api', now: this.now() }), req.wait);
         break;
     }
     // What the operator starts or stops by hand outlives a restart of supd.
