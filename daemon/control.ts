@@ -102,6 +102,8 @@ export interface CommandRequest {
   wait: boolean;
   rolling: RollingOptions | null;
   withDependents: boolean;
+  /** Who asked (`api uid 1000`, `api token tok-…`): the transitions the command causes name it. */
+  by?: string;
 }
 
 /** One unit a command touched: a target, a requirement it started, a dependent it stopped or
@@ -177,6 +179,8 @@ export interface ReloadPlan {
 
 export type SupdEvent =
   | { type: 'transition'; unit: string; from: UnitStateName; to: UnitStateName; reason: string; at: string; pid: number | null }
+  /** A unit's process started (its pid is known); the unit stays `starting` until ready. */
+  | { type: 'spawned'; unit: string; pid: number; at: string }
   | { type: 'rollout'; rollout: RolloutView; at: string }
   | { type: 'reload'; result: ReloadResult; at: string }
   | { type: 'stale'; unit: string; stale: boolean; reason: string; at: string };

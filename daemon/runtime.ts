@@ -93,7 +93,7 @@ export class Runtime implements Control {
   async boot(goals: ReadonlyMap<string, 'up' | 'down'> = new Map()): Promise<CommandResult> {
     const auto = bootTargets([...this.fleet.specs.values()], goals);
     this.restoreRollouts();
-    return this.runJob('start', auto, (job) => ({ type: 'start', units: auto, job, now: this.now() }));
+    return this.runJob('start', auto, (job) => ({ type: 'start', units: auto, job, by: 'supd at boot', now: this.now() }));
   }
 
   now(): number {
@@ -232,6 +232,9 @@ export class Runtime implements Control {
         this.publish({ type: 'transition', unit: e.unit, from: e.from, to: e.to, reason: e.reason, at: new Date(e.at).toISOString(), pid: e.pid });
         return;
       }
+      case 'spawned':
+        this.publish({ type: 'spawned', unit: e.unit, pid: e.pid, at: new Date(e.at).toISOString() });
+        return;
       case 'hookDone':
         if (!e.ok) this.log.warn({ unit: e.unit, hook: e.purpose }, `${e.unit}: ${e.purpose} hook ${e.message}`);
         return;
@@ -430,13 +433,13 @@ export class Runtime implements Control {
     let result: Promise<CommandResult>;
     switch (req.action) {
       case 'start':
-        result = this.runJob('start', units, (job) => ({ type: 'start', units, job, now: this.now() }), req.wait);
+        result = this.runJob('start', units, (job) => ({ type: 'start', units, job, by: req.by ?? 'api', now: this.now() }), req.wait);
         break;
       case 'stop':
-        result = this.runJob('stop', units, (job) => ({ type: 'stop', units, safe: req.safe, job, now: this.now() }), req.wait);
+        result = this.runJob('stop', units, (job) => ({ type: 'stop', units, safe: req.safe, job, by: req.by ?? 'api', now: this.now() }), req.wait);
         break;
       case 'restart':
-        result = this.runJob('restart', units, (job) => ({ type: 'restart', units, safe: req.safe, withDependents: req.withDependents, job, now: this.now() }), req.wait);
+        result = this.runJob('restart', units, (job) => ({ type: 'restart', units, safe: req.safe, withDependents: req.withDependents, job, by: req.by ?? 'api', now: this.now() }), req.wait);
         break;
     }
     // What the operator starts or stops by hand outlives a restart of supd.
@@ -622,7 +625,7 @@ export class Runtime implements Control {
     for (const r of this.fleet.rollouts.takeChanged()) this.onRollout(r);
     this.store.flush();
     const units = [...this.fleet.units.keys()];
-    const result = await this.runJob('stop', units, (job) => ({ type: 'stop', units, safe, job, now: this.now() }));
+    const result = await this.runJob('stop', units, (job) => ({ type: 'stop', units, safe, job, by: 'supd shutdown', now: this.now() }));
     if (!allDown(this.fleet)) this.log.warn('shutdown: some units still report running');
     await this.edges.logs.closeAll();
     this.opts.journal?.close();

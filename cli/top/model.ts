@@ -115,6 +115,11 @@ export function withEvent(m: TopModel, e: SupdEvent): { model: TopModel; refresh
       units[i] = next;
       return { model: { ...m, units }, refresh: false };
     }
+    case 'spawned': {
+      // The process exists (the unit stays starting): uptime counts from here.
+      const units = m.units.map((u) => (u.status.name === e.unit ? { ...u, status: { ...u.status, pid: e.pid }, spawnedAt: at, changed: false, changedAt: at } : u));
+      return { model: { ...m, units }, refresh: false };
+    }
     case 'stale': {
       const units = m.units.map((u) => (u.status.name === e.unit ? { ...u, status: { ...u.status, stale: e.stale }, changedAt: at } : u));
       return { model: { ...m, units }, refresh: false };

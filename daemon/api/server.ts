@@ -8,6 +8,7 @@ import type { Control, FleetControl } from '../control.js';
 import { SupdError } from '../errors.js';
 import type { Socket } from 'node:net';
 import { callerOf, installAuth, installSocketCaller } from './auth.js';
+import { notePeer, peerOf } from './who.js';
 import { MAX_BODY_BYTES, installJsonBodies } from './body.js';
 import type { TokenRoles } from './auth.js';
 import { errorBody, installErrorHandling } from './error-handler.js';
@@ -101,11 +102,10 @@ function mutating(req: FastifyRequest): boolean {
 }
 
 function installAudit(app: FastifyInstance, audit: (entry: AuditEntry) => void, peer: ServerOptions['peer']): void {
-  const peers = new WeakMap<FastifyRequest, Promise<{ uid: number | null; why?: string }>>();
   const codes = new WeakMap<FastifyRequest, string>();
   app.addHook('onRequest', async (req) => {
     if (mutating(req) && peer !== undefined) {
-      peers.set(req, peer(req.raw.socket).catch((e: unknown) => ({ uid: null, why: e instanceof Error ? e.message : String(e) })));
+      notePeer(req, peer(req.raw.socket).catch((e: unknown) => ({ uid: null, why: e instanceof Error ? e.message : String(e) })));
     }
   });
   app.addHook('onSend', async (req, reply, payload) => {
@@ -122,7 +122,7 @@ function installAudit(app: FastifyInstance, audit: (entry: AuditEntry) => void, 
   app.addHook('onResponse', async (req, reply) => {
     if (!mutating(req)) return;
     const caller = callerOf(req);
-    const who = await (peers.get(req) ?? Promise.resolve(null));
+    const who = await (peerOf(req) ?? Promise.resolve(null));
     const params = (req.params ?? {}) as Record<string, unknown>;
     const target = [params['target'], params['name'], params['id']].find((v): v is string => typeof v === 'string') ?? null;
     const status = reply.statusCode;

@@ -3,8 +3,11 @@
 // (dependents first) and settles jobs. It mutates the fleet it is given, in place, so that one
 // event costs O(units it touches), not O(fleet), with thousands of units; it does no I/O.
 import type { UnitSpec } from '../../units/types.js';
-import { onEvent, spawn, stop, Step, type StepResult } from './machine.js';
-import { isDown, isRunning, newUnit, type Effect, type Then, type TimerKind, type Unit, type UnitEvent } from './model.js';
+import {
+  isDown, isFailed, isReady, isRunning, isWaiting, settled, stateName, step, stopPending,
+  type FleetView, type StepResult,
+} from './machine.js';
+import { newUnit, type Effect, type TimerKind, type Unit, type UnitEvent } from './model.js';
 import { TimerQueue } from './timers.js';
 import { JobBook, wantReady, type JobEffect, type JobEntry } from './jobs.js';
 import { ROLLOUT_TIMER, RolloutBook, type OpenRollout, type RolloutDriver } from './rollout-book.js';
@@ -43,12 +46,13 @@ export interface RemoteUnit {
   metadata: number | null;
 }
 
+/** Commands say who asked (`supctl`, `rollout r1`, `supd at boot`…): the units' transitions name it. */
 export type FleetEvent =
   | { type: 'unit'; unit: string; event: UnitEvent; now: number }
   | { type: 'tick'; now: number }
-  | { type: 'start'; units: string[]; job: string | null; now: number }
-  | { type: 'stop'; units: string[]; safe: boolean; job: string | null; now: number }
-  | { type: 'restart'; units: string[]; safe: boolean; withDependents: boolean; strictLb?: boolean; job: string | null; now: number }
+  | { type: 'start'; units: string[]; job: string | null; by?: string; now: number }
+  | { type: 'stop'; units: string[]; safe: boolean; job: string | null; by?: string; now: number }
+  | { type: 'restart'; units: string[]; safe: boolean; withDependents: boolean; strictLb?: boolean; job: string | null; by?: string; now: number }
   | { type: 'reload'; specs: UnitSpec[]; topo: Topology; now: number }
   /** Files owned by a master changed; settles after its rollout debounce. */
   | { type: 'metadata'; unit: string; paths: string[]; now: number }
@@ -76,16 +80,16 @@ export function createFleet(specs: UnitSpec[], topo: Topology, now: number): Fle
 
 const timerKey = (unit: string, timer: TimerKind): string => `${timer}\u0000${unit}`;
 
-/** One pass of work: effects out, and the units whose state changed (to wake their neighbours). */
-class Pass {
+/** One pass of work: effects out, and the units whose state changed (to wake their neighbours).
+ * It is also what a unit's step may ask of the fleet (FleetView). */
+class Pass implements FleetView {
   readonly out: FleetEffect[] = [];
   private readonly changed: string[] = [];
-
   private drv: RolloutDriver | null = null;
 
   constructor(readonly f: Fleet, readonly now: number) {}
 
-  /** How the rollouts reach the fleet during this pass. */
+  /** How the rollouts reach the fleet during this pass; their requests name the rollout. */
   get driver(): RolloutDriver {
     if (this.drv !== null) return this.drv;
     const f = this.f;
@@ -93,8 +97,8 @@ class Pass {
       now: this.now,
       unit: (name) => f.units.get(name),
       hasLbEnable: (name) => f.specs.get(name)?.lb?.enable != null,
-      start: (name) => startUnits(this, [name], null),
-      restart: (name, safe) => restartUnits(this, { type: 'restart', units: [name], safe, withDependents: false, strictLb: true, job: null, now: this.now }),
+      start: (name, by) => startUnits(this, [name], null, by),
+      restart: (name, safe, by) => restartUnits(this, { type: 'restart', units: [name], safe, withDependents: false, strictLb: true, job: null, by, now: this.now }),
       setTimer: (key, due) => f.timers.set(key, due),
     };
     return this.drv;
@@ -104,8 +108,15 @@ class Pass {
     return this.f.units.get(name);
   }
 
-  /** Stores a step's result, applies its timers, and follows up on a wish to start. */
-  apply(r: StepResult): void {
+  /** Hands one event to one unit's machine and applies the result. */
+  send(name: string, event: UnitEvent): void {
+    const u = this.unit(name);
+    const spec = this.f.specs.get(name);
+    if (u !== undefined && spec !== undefined) this.apply(step(u, spec, event, this.now, this));
+  }
+
+  /** Stores a step's result and applies its timers. */
+  private apply(r: StepResult): void {
     const f = this.f;
     f.units.set(r.unit.name, r.unit);
     for (const e of r.effects) {
@@ -117,88 +128,42 @@ class Pass {
         else if (e.kind === 'hookDone') f.rollouts.onHook(this.driver, r.unit, e.purpose, e.ok, e.message);
       }
     }
-    if (r.wantStart) this.tryStart(r.unit.name, r.unit.reason);
   }
 
-  step(name: string, fn: (st: Step) => void): void {
-    const u = this.unit(name);
-    const spec = this.f.specs.get(name);
-    if (u === undefined || spec === undefined) return;
-    const st = new Step(u, spec, this.now);
-    fn(st);
-    this.apply(st.done());
-  }
-
-  /** Spawns the unit if its requirements are ready, otherwise makes it wait for them. */
-  tryStart(name: string, reason: string): void {
-    const u = this.unit(name);
-    const spec = this.f.specs.get(name);
-    if (u === undefined || spec === undefined || u.goal !== 'up') return;
-    if (!(u.s.state === 'inactive' || u.s.state === 'failed' || u.s.state === 'waiting' || u.s.state === 'backoff')) return;
+  missing(name: string): string[] {
     const missing: string[] = [];
     for (const r of this.f.topo.requirements(name)) {
       // A requirement about to stop (its dependents go down first) is not one to start against.
       const ru = this.unit(r);
-      if (ru?.s.state !== 'ready' || ru.pendingStop !== null) missing.push(r);
+      if (ru === undefined || !isReady(ru) || stopPending(ru)) missing.push(r);
     }
     for (const a of this.f.topo.afterOf(name)) {
       const au = this.unit(a);
-      if (au !== undefined && au.goal === 'up' && au.s.state !== 'ready' && au.s.state !== 'failed') missing.push(a);
+      if (au !== undefined && au.goal === 'up' && !isReady(au) && !isFailed(au)) missing.push(a);
     }
-    for (const r of spec.fleet?.requires ?? []) {
+    // Units of other hosts (HOST/UNIT): ready as etcd last showed them.
+    const spec = this.f.specs.get(name);
+    for (const r of spec?.fleet?.requires ?? []) {
       if (this.f.remote.get(r.name)?.ready !== true) missing.push(r.name);
     }
-    for (const a of spec.fleet?.after ?? []) {
+    for (const a of spec?.fleet?.after ?? []) {
       const ru = this.f.remote.get(a.name);
       if (ru !== undefined && (ru.state === 'waiting' || ru.state === 'starting')) missing.push(a.name);
     }
-    const entering = u.s.state !== 'waiting';
-    const remote = spec.requires.filter((r) => r.kind !== 'unit');
-    const remoteOk = entering ? new Set<string>() : u.remoteOk;
-    const remoteMissing = remote.filter((r) => !remoteOk.has(r.raw)).map((r) => r.raw);
-    this.step(name, (st) => {
-      st.u.remoteOk = remoteOk;
-      if (missing.length === 0 && remoteMissing.length === 0) {
-        st.clear('backoff', 'remote');
-        spawn(st, reason);
-        return;
-      }
-      const all = [...missing, ...remoteMissing];
-      if (entering) {
-        st.clear('backoff');
-        st.go({ state: 'waiting', missing: all }, `waiting for ${all.join(', ')}`);
-      } else {
-        st.u.s = { state: 'waiting', missing: all };
-      }
-      if (remoteMissing.length > 0 && (entering || !this.f.timers.has(timerKey(name, 'remote')))) st.timer('remote', this.now);
-    });
+    return missing;
   }
 
-  /** A running unit whose dependents still run waits (pendingStop) until they are down. */
-  blockedByDependents(name: string): boolean {
+  /** A running unit whose dependents still run waits (a pending stop) until they are down. */
+  dependentsRunning(name: string): boolean {
     for (const d of this.f.topo.dependents(name)) {
       const du = this.unit(d);
-      if (du !== undefined && isRunning(du.s)) return true;
+      if (du !== undefined && isRunning(du)) return true;
     }
     for (const d of this.f.topo.afterDependents(name)) {
       const du = this.unit(d);
-      if (du !== undefined && isRunning(du.s) && (du.goal === 'down' || du.pendingStop !== null)) return true;
+      if (du !== undefined && isRunning(du) && (du.goal === 'down' || stopPending(du))) return true;
     }
     return false;
-  }
-
-  requestStop(name: string, safe: boolean, then: Then, reason: string, strictLb = false): void {
-    const u = this.unit(name);
-    if (u === undefined) return;
-    if (isRunning(u.s) && this.blockedByDependents(name)) {
-      u.pendingStop = { safe, then };
-      u.strictLb = strictLb;
-      return;
-    }
-    this.step(name, (st) => {
-      st.u.strictLb = strictLb;
-      stop(st, { safe, then, reason });
-    });
   }
 
   /** Follows up on state changes: wakes waiting dependents and pending stops of requirements. */
@@ -210,20 +175,17 @@ class Pass {
       if (u === undefined) continue;
       f.jobs.observe(u, this.out, (n) => this.unit(n));
       f.rollouts.onUnit(this.driver, u);
-      if (u.s.state === 'ready' || isDown(u.s) || u.s.state === 'backoff') {
-        for (const d of [...f.topo.dependents(name), ...f.topo.afterDependents(name)]) {
-          if (this.unit(d)?.s.state === 'waiting') this.tryStart(d, `requirement ${name} is ${u.s.state}`);
-        }
+      if (settled(u)) {
+        const state = stateName(u);
+        for (const d of f.topo.dependents(name)) this.wake(d, `requirement ${name} ${state}`);
+        for (const d of f.topo.afterDependents(name)) this.wake(d, `${name} (started after it) ${state}`);
       }
-      if (!isRunning(u.s)) {
+      if (!isRunning(u)) {
         for (const r of [...f.topo.requirements(name), ...f.topo.afterOf(name)]) {
           const ru = this.unit(r);
-          if (ru?.pendingStop && !this.blockedByDependents(r)) {
-            const p = ru.pendingStop;
-            this.requestStop(r, p.safe, p.then, p.then === 'restart' ? 'restart: dependents stopped' : 'stop: dependents stopped', ru.strictLb);
-          }
+          if (ru !== undefined && stopPending(ru) && !this.dependentsRunning(r)) this.send(r, { type: 'dependentsStopped' });
         }
-        if (isDown(u.s) && f.removed.has(name)) {
+        if (isDown(u) && f.removed.has(name)) {
           f.removed.delete(name);
           f.units.delete(name);
           f.specs.delete(name);
@@ -232,20 +194,24 @@ class Pass {
     }
     this.changed.length = 0;
   }
+
+  /** Tells a waiting unit that one of its requirements changed. */
+  wake(name: string, reason: string): void {
+    const u = this.unit(name);
+    if (u !== undefined && isWaiting(u)) this.send(name, { type: 'wake', reason });
+  }
 }
 
 export function dispatch(f: Fleet, ev: FleetEvent): FleetEffect[] {
   const p = new Pass(f, ev.now);
   switch (ev.type) {
-    case 'unit': {
-      const u = f.units.get(ev.unit);
-      const spec = f.specs.get(ev.unit);
-      if (u === undefined || spec === undefined) break;
-      const r = onEvent(u, spec, ev.event, ev.now);
-      p.apply(r);
-      if (ev.event.type === 'probeResult' && ev.event.purpose === 'health') f.rollouts.onHealth(p.driver, r.unit);
+    case 'unit':
+      p.send(ev.unit, ev.event);
+      if (ev.event.type === 'probeResult' && ev.event.purpose === 'health') {
+        const u = f.units.get(ev.unit);
+        if (u !== undefined) f.rollouts.onHealth(p.driver, u);
+      }
       break;
-    }
     case 'tick':
       for (const key of f.timers.popDue(ev.now)) {
         const sep = key.indexOf('\u0000');
@@ -257,18 +223,17 @@ export function dispatch(f: Fleet, ev: FleetEvent): FleetEffect[] {
         const timer = key.slice(0, sep) as TimerKind;
         const unit = key.slice(sep + 1);
         const u = f.units.get(unit);
-        const spec = f.specs.get(unit);
-        if (u === undefined || spec === undefined) continue;
+        if (u === undefined) continue;
         if (timer === 'metadata') metadataSettled(p, u);
-        else p.apply(onEvent(u, spec, { type: 'timer', kind: timer }, ev.now));
+        else p.send(unit, { type: 'timer', kind: timer });
         p.settle();
       }
       break;
     case 'start':
-      startUnits(p, ev.units, ev.job);
+      startUnits(p, ev.units, ev.job, ev.by ?? 'supd');
       break;
     case 'stop':
-      stopUnits(p, ev.units, ev.safe, ev.job);
+      stopUnits(p, ev.units, ev.safe, ev.job, ev.by ?? 'supd');
       break;
     case 'restart':
       restartUnits(p, ev);
@@ -303,87 +268,72 @@ export function dispatch(f: Fleet, ev: FleetEvent): FleetEffect[] {
       break;
   }
   p.settle();
-  for (const r of f.rollouts.takeChanged()) p.out.push({ kind: 'rollout', rollout: { ...r, steps: r.steps.map((s) => ({ ...s })) } });
+  for (const r of f.rollouts.takeChanged()) p.out.push({ kind: 'rollout', rollout: { ...r, steps: r.steps.map((x) => ({ ...x })) } });
   return p.out;
 }
 
-function startUnits(p: Pass, targets: string[], job: string | null): void {
+/** `why` for a unit a command reaches through the graph rather than by name. */
+function through(targets: ReadonlySet<string>, name: string, related: readonly string[], how: string): string {
+  if (targets.has(name)) return '';
+  const via = related.find((n) => targets.has(n)) ?? related[0];
+  return via === undefined ? '' : ` (${how} ${via})`;
+}
+
+function startUnits(p: Pass, targets: string[], job: string | null, by: string): void {
   const f = p.f;
   const closure = f.topo.requiresClosure(targets).filter((n) => f.units.has(n));
-  const wanted = new Set(targets);
+  const named = new Set(targets);
   const entries = new Map<string, JobEntry>();
+  // Every goal first, so no unit is judged against a neighbour the same command is about to start.
   for (const name of closure) {
+    p.send(name, { type: 'goal', goal: 'up' });
     const u = f.units.get(name) as Unit;
-    u.goal = 'up';
-    u.pendingStop = null;
-    entries.set(name, { want: wantReady(u, 'start'), role: wanted.has(name) ? 'target' : 'requirement', already: u.s.state === 'ready' });
+    entries.set(name, { want: wantReady(u, 'start'), role: named.has(name) ? 'target' : 'requirement', already: isReady(u) });
   }
+  const inClosure = new Set(closure);
   for (const name of closure) {
-    const u = f.units.get(name) as Unit;
-    switch (u.s.state) {
-      case 'failed':
-        // An explicit start clears a crash loop.
-        u.crashes = [];
-        u.attempt = 0;
-        p.tryStart(name, 'start requested');
-        break;
-      case 'inactive':
-      case 'backoff':
-        p.tryStart(name, 'start requested');
-        break;
-      case 'stopping':
-      case 'draining':
-        p.step(name, (st) => {
-          const s = st.u.s;
-          if ((s.state === 'stopping' || s.state === 'draining') && s.then === 'down') st.u.s = { ...s, then: 'restart' };
-        });
-        break;
-      case 'waiting':
-      case 'starting':
-      case 'ready':
-        break;
-    }
+    const deps = f.topo.dependents(name).filter((d) => inClosure.has(d));
+    p.send(name, { type: 'start', reason: `start requested by ${by}${through(named, name, deps, 'required by')}` });
   }
   // Opened once the starts are under way, so a unit leaving `failed` is judged on its new run.
   if (job !== null) f.jobs.open(job, entries, p.out, (n) => f.units.get(n));
 }
 
-function stopUnits(p: Pass, targets: string[], safe: boolean, job: string | null): void {
+function stopUnits(p: Pass, targets: string[], safe: boolean, job: string | null, by: string): void {
   const f = p.f;
   const closure = f.topo.dependentsClosure(targets).filter((n) => f.units.has(n));
-  const wanted = new Set(targets);
+  const named = new Set(targets);
   const entries = new Map<string, JobEntry>();
   for (const name of closure) {
     const u = f.units.get(name) as Unit;
-    u.goal = 'down';
-    entries.set(name, { want: { kind: 'down' }, role: wanted.has(name) ? 'target' : 'dependent', already: isDown(u.s) });
+    const already = isDown(u);
+    p.send(name, { type: 'goal', goal: 'down' });
+    entries.set(name, { want: { kind: 'down' }, role: named.has(name) ? 'target' : 'dependent', already });
   }
   if (job !== null) f.jobs.open(job, entries, p.out, (n) => f.units.get(n));
-  // Dependents first: requestStop holds back a unit whose dependents still run.
-  for (const name of closure) p.requestStop(name, safe, 'down', safe ? 'safe stop requested' : 'stop requested');
+  const inClosure = new Set(closure);
+  // Dependents first: a unit whose dependents still run holds its stop until they are down.
+  for (const name of closure) {
+    const reqs = f.topo.requirements(name).filter((r) => inClosure.has(r));
+    const reason = `${safe ? 'safe stop' : 'stop'} requested by ${by}${through(named, name, reqs, 'requires')}`;
+    p.send(name, { type: 'stop', safe, strictLb: false, afterDependents: true, reason });
+  }
 }
 
 function restartUnits(p: Pass, ev: Extract<FleetEvent, { type: 'restart' }>): void {
   const f = p.f;
   const names = (ev.withDependents ? f.topo.dependentsClosure(ev.units) : ev.units).filter((n) => f.units.has(n));
-  const wanted = new Set(ev.units);
+  const named = new Set(ev.units);
   const entries = new Map<string, JobEntry>();
   for (const name of names) {
-    const u = f.units.get(name) as Unit;
-    u.goal = 'up';
-    if (u.s.state === 'failed') {
-      u.crashes = [];
-      u.attempt = 0;
-    }
-    entries.set(name, { want: wantReady(u, 'restart'), role: wanted.has(name) ? 'target' : 'dependent', already: false });
+    p.send(name, { type: 'goal', goal: 'up' });
+    entries.set(name, { want: wantReady(f.units.get(name) as Unit, 'restart'), role: named.has(name) ? 'target' : 'dependent', already: false });
   }
-  const reason = ev.safe ? 'safe restart requested' : 'restart requested';
+  const inSet = new Set(names);
   for (const name of names) {
-    if (ev.withDependents) p.requestStop(name, ev.safe, 'restart', reason, ev.strictLb ?? false);
-    else p.step(name, (st) => {
-      st.u.strictLb = ev.strictLb ?? false;
-      stop(st, { safe: ev.safe, then: 'restart', reason });
-    });
+    const reqs = f.topo.requirements(name).filter((r) => inSet.has(r));
+    const reason = `${ev.safe ? 'safe restart' : 'restart'} requested by ${ev.by ?? 'supd'}${through(named, name, reqs, 'requires')}`;
+    p.send(name, { type: 'restart', safe: ev.safe, strictLb: ev.strictLb ?? false, afterDependents: ev.withDependents, reason });
   }
   if (ev.job !== null) f.jobs.open(ev.job, entries, p.out, (n) => f.units.get(n));
 }
@@ -393,12 +343,12 @@ function reload(p: Pass, specs: UnitSpec[], topo: Topology): void {
   const next = new Map(specs.map((s) => [s.name, s]));
   const gone = [...f.specs.keys()].filter((n) => !next.has(n));
   // Stop what was removed under its old spec and graph, then switch to the new ones.
-  stopUnits(p, gone, false, null);
+  stopUnits(p, gone, false, null, 'reload (unit removed)');
   // A unit added back before it was down is no longer on its way out.
   for (const s of specs) f.removed.delete(s.name);
   for (const n of gone) {
     const u = f.units.get(n);
-    if (u === undefined || isDown(u.s)) {
+    if (u === undefined || isDown(u)) {
       f.units.delete(n);
       continue;
     }
@@ -411,7 +361,7 @@ function reload(p: Pass, specs: UnitSpec[], topo: Topology): void {
   f.specs = next;
   f.topo = topo;
   const auto = added.filter((s) => s.autostart).map((s) => s.name);
-  if (auto.length > 0) startUnits(p, auto, null);
+  if (auto.length > 0) startUnits(p, auto, null, 'reload (unit added)');
 }
 
 /** The debounce is over: followers started before now are stale, unless the master is not ready
@@ -419,7 +369,7 @@ function reload(p: Pass, specs: UnitSpec[], topo: Topology): void {
 function metadataSettled(p: Pass, master: Unit): void {
   const paths = master.metaPending;
   master.metaPending = [];
-  if (master.s.state !== 'ready' || paths.length === 0) return;
+  if (!isReady(master) || paths.length === 0) return;
   master.metaChangedAt = p.now;
   p.out.push({ kind: 'metadataChanged', unit: master.name, paths, at: p.now });
   const spec = p.f.specs.get(master.name);
@@ -436,7 +386,7 @@ function rollFollowers(p: Pass, master: string, rollout: UnitSpec['rollout'], tr
   for (const s of p.f.specs.values()) {
     const u = p.f.units.get(s.name);
     if ((s.follows !== master && s.fleet?.follows?.name !== master) || u === undefined || u.goal !== 'up' || p.f.removed.has(s.name)) continue;
-    if (u.s.state !== 'ready' || isStale(p.f, s.name)) followers.push(s.name);
+    if (!isReady(u) || isStale(p.f, s.name)) followers.push(s.name);
   }
   p.f.rollouts.onMetadata(p.driver, `${master}:followers`, followers, rollout, trigger);
 }
@@ -448,10 +398,9 @@ function remoteChanged(p: Pass, name: string, unit: RemoteUnit | null): void {
   else f.remote.set(name, unit);
   for (const spec of f.specs.values()) {
     const deps = spec.fleet;
-    if (deps === undefined || f.units.get(spec.name)?.s.state !== 'waiting') continue;
-    if (deps.requires.some((r) => r.name === name) || deps.after.some((a) => a.name === name)) {
-      p.tryStart(spec.name, `requirement ${name} is ${unit === null ? 'unknown' : unit.state}`);
-    }
+    if (deps === undefined) continue;
+    if (deps.requires.some((r) => r.name === name)) p.wake(spec.name, `requirement ${name} ${unit === null ? 'unknown' : unit.state}`);
+    else if (deps.after.some((a) => a.name === name)) p.wake(spec.name, `${name} (started after it) ${unit === null ? 'unknown' : unit.state}`);
   }
 }
 
@@ -461,11 +410,11 @@ export function isStale(f: Fleet, name: string): boolean {
   const spec = f.specs.get(name);
   const u = f.units.get(name);
   const remoteMaster = spec?.fleet?.follows ?? null;
-  if (remoteMaster !== null && u !== undefined && u.spawnedAt !== null && isRunning(u.s)) {
+  if (remoteMaster !== null && u !== undefined && u.spawnedAt !== null && isRunning(u)) {
     const changed = f.remote.get(remoteMaster.name)?.metadata ?? null;
     return changed !== null && u.spawnedAt < changed;
   }
-  if (spec?.follows == null || u === undefined || u.spawnedAt === null || !isRunning(u.s)) return false;
+  if (spec?.follows == null || u === undefined || u.spawnedAt === null || !isRunning(u)) return false;
   const changed = f.units.get(spec.follows)?.metaChangedAt ?? null;
   return changed !== null && u.spawnedAt < changed;
 }
@@ -476,6 +425,6 @@ export function nextDue(f: Fleet): number | null {
 
 /** Every unit is down (inactive or failed): what shutdown waits for. */
 export function allDown(f: Fleet): boolean {
-  for (const u of f.units.values()) if (isRunning(u.s)) return false;
+  for (const u of f.units.values()) if (isRunning(u)) return false;
   return true;
 }

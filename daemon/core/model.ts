@@ -1,18 +1,33 @@
 // The data of the pure core: one unit's state (a union carrying only what is valid in each state),
 // the events the edges feed in, and the effects the core asks the edges to perform.
 import type { Check, Requirement } from '../../units/types.js';
-import type { UnitStateName } from '../control.js';
+
+/** A stop (or restart) asked for while the unit's dependents still run: it is carried out once they
+ * are down (the fleet sends `dependentsStopped`). */
+export interface PendingStop {
+  then: 'down' | 'restart';
+  safe: boolean;
+  strictLb: boolean;
+  reason: string;
+}
 
 export type UnitState =
   | { state: 'inactive' }
-  | { state: 'waiting'; missing: string[] }
-  | { state: 'starting'; pid: number | null }
-  | { state: 'ready'; pid: number }
-  /** `connections` null: not counted yet, or (with `countError`) the count could not be read. */
-  | { state: 'draining'; pid: number; then: Then; step: DrainStep; connections: number | null; countError?: string }
-  | { state: 'stopping'; pid: number | null; then: Then }
-  | { state: 'backoff'; attempt: number; until: number }
+  /** `remoteOk`: remote requirements (by raw text) seen answering since the unit started waiting. */
+  | { state: 'waiting'; missing: string[]; remoteOk: readonly string[] }
+  | { state: 'starting'; pid: number | null; pendingStop?: PendingStop }
+  /** `healthFails`: liveness probes failed in a row. */
+  | { state: 'ready'; pid: number; healthFails: number; pendingStop?: PendingStop }
+  /** `request`: why `then` is what it is (the reason of the stop, restart or start that set it).
+   * `connections` null: not counted yet, or (with `countError`) the count could not be read.
+   * `strictLb`: a drain that came from a rollout aborts, not carries on, when lb.disable fails. */
+  | { state: 'draining'; pid: number; then: 'down' | 'restart'; request: string; step: DrainStep; connections: number | null; countError?: string; strictLb: boolean; pendingStop?: PendingStop }
+  | { state: 'stopping'; pid: number | null; then: Then; request: string; pendingStop?: PendingStop }
+  /** `cause`: what is being recovered from (`crash`, `spawn failure`, `failure`). */
+  | { state: 'backoff'; attempt: number; until: number; cause: string }
   | { state: 'failed'; reason: string };
+
+export type StateName = UnitState['state'];
 
 /** What happens once a stopping (or draining) unit's process has exited. `recover` applies the
  * restart policy as if the process had crashed (ready timeout, failed liveness probe). */
@@ -45,13 +60,6 @@ export interface Unit {
   since: number;
   reason: string;
   lastExit: ExitInfo | null;
-  healthFails: number;
-  /** Remote requirements (by raw text) seen answering since the unit last started waiting. */
-  remoteOk: Set<string>;
-  /** Goal down (or restart) requested, but dependents must stop first. */
-  pendingStop: { safe: boolean; then: Then } | null;
-  /** A drain that came from a rollout must abort, not carry on, when lb.disable fails. */
-  strictLb: boolean;
   /** Metadata paths changed and waiting for the debounce (masters only). */
   metaPending: string[];
   /** When the master's metadata last changed (masters only). */
@@ -74,10 +82,6 @@ export function newUnit(name: string, now: number): Unit {
     since: now,
     reason: 'loaded',
     lastExit: null,
-    healthFails: 0,
-    remoteOk: new Set(),
-    pendingStop: null,
-    strictLb: false,
     metaPending: [],
     metaChangedAt: null,
     lbDisabled: false,
@@ -126,8 +130,32 @@ export type TimerKind =
 export type ProbePurpose = 'ready' | 'health';
 export type CommandPurpose = 'stop' | 'drain' | 'lb-disable' | 'lb-enable';
 
-/** Events addressed to one unit. Each carries the generation it belongs to where results can be stale. */
+/** Timers the machine handles; `metadata` is the fleet's (a master's debounce). */
+export type UnitTimer = Exclude<TimerKind, 'metadata'>;
+
+/** How a stop or restart is to be done. */
+export interface StopRequest {
+  /** Drain first when the unit has a safeStop or an lb hook. */
+  safe: boolean;
+  /** A drain that came from a rollout aborts when lb.disable fails (the server stays in service). */
+  strictLb: boolean;
+  /** Dependents stop first: while one still runs, the stop waits (pendingStop). */
+  afterDependents: boolean;
+  reason: string;
+}
+
+/** Events addressed to one unit. Results of the edges carry the generation they belong to (an
+ * older one is stale and ignored); commands come from the fleet. */
 export type UnitEvent =
+  /** The operator's desired state (s6's wantup), set for every unit of a command before any acts. */
+  | { type: 'goal'; goal: 'up' | 'down' }
+  | { type: 'start'; reason: string }
+  | ({ type: 'stop' } & StopRequest)
+  | ({ type: 'restart' } & StopRequest)
+  /** A requirement of a waiting unit changed (became ready, failed, answered). */
+  | { type: 'wake'; reason: string }
+  /** The dependents a pending stop waited for are down. */
+  | { type: 'dependentsStopped' }
   | { type: 'spawned'; gen: number; pid: number }
   | { type: 'spawnFailed'; gen: number; message: string }
   | { type: 'exited'; gen: number; code: number | null; signal: string | null }
@@ -137,7 +165,7 @@ export type UnitEvent =
   | { type: 'commandDone'; gen: number; purpose: CommandPurpose; ok: boolean; message: string }
   /** count null: the connections could not be counted (`error` says why); never taken as zero. */
   | { type: 'connections'; gen: number; count: number | null; error?: string }
-  | { type: 'timer'; kind: TimerKind };
+  | { type: 'timer'; kind: UnitTimer };
 
 export type Effect =
   | { kind: 'spawn'; unit: string; gen: number }
@@ -150,10 +178,12 @@ export type Effect =
   | { kind: 'runCommand'; unit: string; gen: number; purpose: CommandPurpose; argv: string[]; timeout: number }
   | { kind: 'postHttp'; unit: string; gen: number; url: string; timeout: number }
   | { kind: 'countConnections'; unit: string; gen: number; ports: number[] }
-  | { kind: 'transition'; unit: string; from: UnitStateName; to: UnitStateName; reason: string; pid: number | null; at: number }
+  | { kind: 'transition'; unit: string; from: StateName; to: StateName; reason: string; pid: number | null; at: number }
   | { kind: 'hookDone'; unit: string; purpose: 'lb-disable' | 'lb-enable'; ok: boolean; message: string }
   /** A master's metadata settled after its debounce: its followers are stale from `at`. */
   | { kind: 'metadataChanged'; unit: string; paths: string[]; at: number }
+  /** The unit's process of generation `gen` is running (the edge reported its pid). */
+  | { kind: 'spawned'; unit: string; gen: number; pid: number; at: number }
   | { kind: 'setTimer'; unit: string; timer: TimerKind; due: number }
   | { kind: 'clearTimer'; unit: string; timer: TimerKind };
 

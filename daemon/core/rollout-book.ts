@@ -6,6 +6,7 @@
 import type { RolloutSpec } from '../../units/types.js';
 import { judge, wantReady, type JobWant } from './jobs.js';
 import type { Unit } from './model.js';
+import { healthFails } from './machine.js';
 import {
   advance, cancel, createRollout, interrupt, isActive, observe, soakElapsed,
   type Availability, type Look, type Rollout, type RolloutAction, type RolloutPlan,
@@ -17,10 +18,10 @@ export interface RolloutDriver {
   unit(name: string): Unit | undefined;
   /** The unit has an lb.enable hook: a step is done once it put the unit back. */
   hasLbEnable(name: string): boolean;
-  /** Starts a unit that is down (and what it requires). */
-  start(unit: string): void;
+  /** Starts a unit that is down (and what it requires); `by` names the rollout in the reasons. */
+  start(unit: string, by: string): void;
   /** Takes a unit out of service (drained when safe, lb hooks strict), restarts it, puts it back. */
-  restart(unit: string, safe: boolean): void;
+  restart(unit: string, safe: boolean, by: string): void;
   setTimer(key: string, due: number): void;
 }
 
@@ -163,13 +164,14 @@ export class RolloutBook {
 
   /** A probe result came in for a unit: a soaking canary must stay healthy. */
   onHealth(d: RolloutDriver, u: Unit): void {
-    if (u.healthFails === 0) return;
+    const fails = healthFails(u);
+    if (fails === 0) return;
     const rs = this.byUnit.get(u.name);
     if (rs === undefined) return;
     for (const r of [...rs]) {
       if (r.soakUntil === null || this.wants.get(r.id)?.has(u.name) !== true) continue;
       this.changed.add(r);
-      this.perform(d, r, observe(r, u.name, { ok: false, reason: `health check failed during its soak: ${u.healthFails} in a row` }, this.look(d), d.now));
+      this.perform(d, r, observe(r, u.name, { ok: false, reason: `health check failed during its soak: ${fails} in a row` }, this.look(d), d.now));
     }
   }
 
@@ -238,8 +240,8 @@ export class RolloutBook {
             break;
           }
           wants?.set(a.unit, wantReady(u, a.kind, true));
-          if (a.kind === 'start') d.start(a.unit);
-          else d.restart(a.unit, r.safe);
+          if (a.kind === 'start') d.start(a.unit, `rollout ${r.id}`);
+          else d.restart(a.unit, r.safe, `rollout ${r.id}`);
           break;
         }
         case 'soak':

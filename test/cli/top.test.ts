@@ -62,6 +62,16 @@ t.test('a transition moves the unit at once; a respawn restarts its uptime', asy
   t.ok(withEvent(m, transition('newcomer', 'inactive', 'starting', 5)).refresh, 'an unknown unit asks for a status read');
 });
 
+t.test('a spawned event (the unit still starting) gives the row its pid and starts its uptime', async (t) => {
+  const m = withEvent(model(), transition('aux_1', 'ready', 'backoff', null, NOW + 1000)).model;
+  const up = withEvent(m, transition('aux_1', 'backoff', 'starting', null, NOW + 2000)).model;
+  const spawned: SupdEvent = { type: 'spawned', unit: 'aux_1', pid: 4242, at: new Date(NOW + 2100).toISOString() };
+  const row = withEvent(up, spawned).model.units.find((u) => u.status.name === 'aux_1');
+  t.equal(row?.status.state, 'starting');
+  t.equal(row?.status.pid, 4242);
+  t.equal(row?.spawnedAt, NOW + 2100);
+});
+
 t.test('a reload marks running units whose file changed until their next spawn', async (t) => {
   const reload: SupdEvent = { type: 'reload', at: new Date(NOW).toISOString(), result: { ok: true, added: [], changed: ['vdp'], removed: [], diagnostics: [] } };
   let r = withEvent(model(), reload);

@@ -66,7 +66,7 @@ t.test('stopping a stops its dependents first: c, then b, then a', async (t) => 
   signals.push(...unitsOf(out, 'signal'));
   t.same(signals, ['c'], 'only c is signalled while b and a wait');
   t.same([stateOf(f, 'a'), stateOf(f, 'b'), stateOf(f, 'c')], ['ready', 'ready', 'stopping']);
-  t.ok(f.units.get('a')?.pendingStop && f.units.get('b')?.pendingStop, 'a and b wait on their dependents');
+  t.match([f.units.get('a')?.s, f.units.get('b')?.s], [{ pendingStop: { then: 'down' } }, { pendingStop: { then: 'down' } }], 'a and b wait on their dependents');
 
   out = exited(f, 'c', 20_100, 0);
   signals.push(...unitsOf(out, 'signal'));

@@ -252,3 +252,18 @@ t.test('a failing lb.enable hook fails the step; the units after it are untouche
   t.match(s.rollouts(out).at(-1), { state: 'error', error: { unit: 'w1', reason: 'lb-enable hook exited with code 3' } });
   t.same(s.log, ['signal w1', 'spawn w1'], 'w2 untouched');
 });
+
+t.test('the transitions a rollout causes say which rollout asked (issue 10 §6)', async (t) => {
+  const s = metaSim();
+  s.broken.add('f2');
+  s.send(11_000, { type: 'restart', units: ['f2'], safe: false, withDependents: false, job: null, by: 'supctl' });
+  s.broken.delete('f2');
+  s.send(20_000, { type: 'metadata', unit: 'master', paths: ['/srv/meta/a.json'] });
+  const out = s.runUntil(60_000);
+  const id = s.rollouts(out).at(-1)?.id ?? '?';
+  const reasons = ofKind(out, 'transition').filter((e) => e.from !== e.to).map((e) => `${e.unit}: ${e.from} → ${e.to}: ${e.reason}`);
+  t.ok(reasons.includes(`f2: failed → starting: start requested by rollout ${id}`), 'the failed follower is started by the rollout');
+  t.ok(reasons.includes(`f1: ready → stopping: safe restart requested by rollout ${id}`), 'a ready follower is restarted by the rollout');
+  t.notOk(reasons.some((r) => r.includes('requested by supctl')), 'no reason repeats an earlier request');
+  t.ok(reasons.includes(`f1: inactive → starting: safe restart requested by rollout ${id}`), 'the start after the stop names the same request');
+});

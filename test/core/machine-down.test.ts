@@ -1,42 +1,43 @@
 // The machine on the way down: stop, the kill timer, safe stop (lb hook, drain action,
 // connections, timeout), remote requirements and stale results. Rows as in machine-up.
 import t from 'tap';
-import { onEvent, spawn, stop } from '../../daemon/core/machine.js';
+import { step } from '../../daemon/core/machine.js';
 import { unitIn } from './helpers.js';
-import { NOW, plain, healthy, stopCmd, drainSignal, drainCmd, drainCmdConns, drainConns, drainLb, remote, PID, timer, exitedEv, readyU, startingU, stoppingU, drainingU, run, runRows } from './machine-table.js';
+import { NOW, startEv, stopEv, restartEv, backoffU, waitingU, plain, healthy, stopCmd, drainSignal, drainCmd, drainCmdConns, drainConns, drainLb, remote, PID, timer, exitedEv, readyU, startingU, stoppingU, drainingU, run, runRows } from './machine-table.js';
 
 runRows([
   {
     name: 'ready, stop: stopping with the stop signal and the kill timer',
-    spec: plain, unit: readyU(), act: (st) => stop(st, { safe: false, then: 'down', reason: 'stop requested' }),
+    spec: plain, unit: readyU(), act: stopEv(),
     state: 'stopping', effects: [...Array<string>(6).fill('clearTimer'), 'unwatchLog', 'transition', 'signal', 'setTimer'],
     check: (t, r) => {
-      t.same(r.unit.s, { state: 'stopping', pid: PID, then: 'down' });
+      t.same(r.unit.s, { state: 'stopping', pid: PID, then: 'down', request: 'stop requested by supctl' });
       t.match(r.effects.at(-1), { timer: 'kill', due: NOW + 30_000 });
+      t.match(r.effects[7], { kind: 'transition', from: 'ready', to: 'stopping', reason: 'stop requested by supctl' });
     },
   },
   {
     name: 'ready, stop with a stop command: the command runs instead of the signal',
-    spec: stopCmd, unit: readyU(), act: (st) => stop(st, { safe: false, then: 'down', reason: 'stop requested' }),
+    spec: stopCmd, unit: readyU(), act: stopEv(),
     state: 'stopping', effects: [...Array<string>(6).fill('clearTimer'), 'unwatchLog', 'transition', 'runCommand', 'setTimer'],
     check: (t, r) => t.match(r.effects[8], { purpose: 'stop', argv: ['/usr/bin/ctl', 'shutdown', 'force'] }),
   },
   {
     name: 'ready, safe stop without a safeStop: a normal stop',
-    spec: plain, unit: readyU(), act: (st) => stop(st, { safe: true, then: 'down', reason: 'safe stop requested' }),
+    spec: plain, unit: readyU(), act: stopEv({ safe: true, reason: 'safe stop requested by supctl' }),
     state: 'stopping', effects: [...Array<string>(6).fill('clearTimer'), 'unwatchLog', 'transition', 'signal', 'setTimer'],
   },
   {
     name: 'starting before spawned, stop: stopping without a pid',
-    spec: plain, unit: startingU(null), act: (st) => stop(st, { safe: false, then: 'down', reason: 'stop requested' }),
+    spec: plain, unit: startingU(null), act: stopEv(),
     state: 'stopping', effects: ['transition'],
-    check: (t, r) => t.same(r.unit.s, { state: 'stopping', pid: null, then: 'down' }),
+    check: (t, r) => t.same(r.unit.s, { state: 'stopping', pid: null, then: 'down', request: 'stop requested by supctl' }),
   },
   {
     name: 'stopping without a pid, spawned: the stop is sent to the new pid',
     spec: plain, unit: stoppingU('down', null), act: { type: 'spawned', gen: 1, pid: PID },
-    state: 'stopping', effects: ['signal', 'setTimer'],
-    check: (t, r) => t.same(r.unit.s, { state: 'stopping', pid: PID, then: 'down' }),
+    state: 'stopping', effects: ['spawned', 'signal', 'setTimer'],
+    check: (t, r) => t.same(r.unit.s, { state: 'stopping', pid: PID, then: 'down', request: 'down requested by supctl' }),
   },
   {
     name: 'stopping, kill timer: SIGKILL to the whole tree, still stopping',
@@ -53,28 +54,30 @@ runRows([
     name: 'stopping (down), exited: inactive',
     spec: plain, unit: stoppingU('down'), act: exitedEv(0),
     state: 'inactive', effects: [...Array<string>(7).fill('clearTimer'), 'unwatchLog', 'transition'],
-    wantStart: false,
   },
   {
-    name: 'stopping (restart), exited: inactive, and the unit wants to start again',
-    spec: plain, unit: stoppingU('restart'), act: exitedEv(0),
-    state: 'inactive', effects: [...Array<string>(7).fill('clearTimer'), 'unwatchLog', 'transition'],
-    wantStart: true,
-    check: (t, r) => t.equal(r.unit.restarts, 1),
+    name: 'stopping (restart), exited: inactive, then started again for the restart that asked for it',
+    spec: plain, unit: stoppingU('restart', PID, 'restart requested by supctl'), act: exitedEv(0),
+    state: 'starting', effects: [...Array<string>(7).fill('clearTimer'), 'unwatchLog', 'transition', 'clearTimer', 'clearTimer', 'transition', 'spawn'],
+    check: (t, r) => {
+      t.equal(r.unit.restarts, 1);
+      t.match(r.effects[8], { from: 'stopping', to: 'inactive', reason: 'stopped (exited with code 0)' });
+      t.match(r.effects[11], { from: 'inactive', to: 'starting', reason: 'restart requested by supctl' });
+    },
   },
   {
     name: 'ready, safe stop with a signal drain: draining, drain timer, the drain signal',
-    spec: drainSignal, unit: readyU(), act: (st) => stop(st, { safe: true, then: 'down', reason: 'safe stop requested' }),
+    spec: drainSignal, unit: readyU(), act: stopEv({ safe: true, reason: 'safe stop requested by supctl' }),
     state: 'draining', effects: ['clearTimer', 'transition', 'setTimer', 'signal'],
     check: (t, r) => {
-      t.match(r.unit.s, { step: 'action', then: 'down' });
+      t.match(r.unit.s, { step: 'action', then: 'down', request: 'safe stop requested by supctl' });
       t.match(r.effects[2], { timer: 'drain', due: NOW + 600_000 });
       t.match(r.effects[3], { signal: 'SIGUSR1', pid: PID });
     },
   },
   {
     name: 'ready, safe stop with an lb hook: lb.disable runs first, before the drain action',
-    spec: drainLb, unit: readyU(), act: (st) => stop(st, { safe: true, then: 'down', reason: 'safe stop requested' }),
+    spec: drainLb, unit: readyU(), act: stopEv({ safe: true, reason: 'safe stop requested by supctl' }),
     state: 'draining', effects: ['clearTimer', 'transition', 'setTimer', 'runCommand'],
     check: (t, r) => {
       t.match(r.unit.s, { step: 'lb-disable' });
@@ -99,10 +102,10 @@ runRows([
   },
   {
     name: 'draining, lb.disable failed in a rollout (strictLb): back to ready',
-    spec: drainLb, unit: drainingU('lb-disable', { strictLb: true }), act: { type: 'commandDone', gen: 1, purpose: 'lb-disable', ok: false, message: 'exit 3' },
+    spec: drainLb, unit: drainingU('lb-disable', true), act: { type: 'commandDone', gen: 1, purpose: 'lb-disable', ok: false, message: 'exit 3' },
     state: 'ready', effects: ['hookDone', 'clearTimer', 'transition'],
     check: (t, r) => {
-      t.same(r.unit.s, { state: 'ready', pid: PID });
+      t.same(r.unit.s, { state: 'ready', pid: PID, healthFails: 0 });
       t.match(r.unit.reason, /lb.disable hook failed: exit 3/);
       t.match(r.effects[0], { kind: 'hookDone', ok: false });
     },
@@ -115,7 +118,7 @@ runRows([
   },
   {
     name: 'ready, safe stop with a drain command and ports: the command runs first, no count yet',
-    spec: drainCmdConns, unit: readyU(), act: (st) => stop(st, { safe: true, then: 'down', reason: 'safe stop requested' }),
+    spec: drainCmdConns, unit: readyU(), act: stopEv({ safe: true, reason: 'safe stop requested by supctl' }),
     state: 'draining', effects: ['clearTimer', 'transition', 'setTimer', 'runCommand'],
     check: (t, r) => t.match(r.unit.s, { step: 'action' }),
   },
@@ -132,7 +135,7 @@ runRows([
   },
   {
     name: 'ready, safe stop waiting for connections: the first count is asked for',
-    spec: drainConns, unit: readyU(), act: (st) => stop(st, { safe: true, then: 'down', reason: 'safe stop requested' }),
+    spec: drainConns, unit: readyU(), act: stopEv({ safe: true, reason: 'safe stop requested by supctl' }),
     state: 'draining', effects: ['clearTimer', 'transition', 'setTimer', 'signal', 'countConnections'],
     check: (t, r) => {
       t.match(r.unit.s, { step: 'connections' });
@@ -190,51 +193,69 @@ runRows([
     check: (t, r) => t.match(r.effects[5], { purpose: 'lb-enable' }),
   },
   {
-    name: 'backoff, timer: the unit wants to start (the fleet checks requirements)',
-    spec: plain, unit: unitIn({ state: 'backoff', attempt: 1, until: NOW }), act: timer('backoff'),
-    state: 'backoff', effects: [], wantStart: true,
+    name: 'backoff, timer, nothing missing: starting, the reason names the attempt',
+    spec: plain, unit: backoffU(), act: timer('backoff'),
+    state: 'starting', effects: ['clearTimer', 'clearTimer', 'transition', 'spawn'],
+    check: (t, r) => t.match(r.effects[2], { from: 'backoff', to: 'starting', reason: 'restart after crash (attempt 1)' }),
+  },
+  {
+    name: 'backoff, timer, a requirement not ready: waiting for it',
+    spec: plain, unit: backoffU(), act: timer('backoff'), fleet: { missing: () => ['db'], dependentsRunning: () => false },
+    state: 'waiting', effects: ['clearTimer', 'transition'],
+    check: (t, r) => {
+      t.same(r.unit.s, { state: 'waiting', missing: ['db'], remoteOk: [] });
+      t.match(r.effects[1], { reason: 'restart after crash (attempt 1); waiting for db' });
+    },
   },
   {
     name: 'backoff, stop: inactive, the backoff timer cleared',
-    spec: plain, unit: unitIn({ state: 'backoff', attempt: 1, until: NOW + 1000 }), act: (st) => stop(st, { safe: false, then: 'down', reason: 'stop requested' }),
+    spec: plain, unit: backoffU(NOW + 1000), act: stopEv(),
     state: 'inactive', effects: ['clearTimer', 'clearTimer', 'transition'],
   },
   {
     name: 'waiting, stop: inactive',
-    spec: plain, unit: unitIn({ state: 'waiting', missing: ['db'] }), act: (st) => stop(st, { safe: false, then: 'down', reason: 'stop requested' }),
+    spec: plain, unit: waitingU(), act: stopEv(),
     state: 'inactive', effects: ['clearTimer', 'clearTimer', 'transition'],
   },
   {
     name: 'failed, stop: inactive',
-    spec: plain, unit: unitIn({ state: 'failed', reason: 'crash loop' }), act: (st) => stop(st, { safe: false, then: 'down', reason: 'stop requested' }),
+    spec: plain, unit: unitIn({ state: 'failed', reason: 'crash loop' }), act: stopEv(),
     state: 'inactive', effects: ['transition'],
   },
   {
-    name: 'inactive, stop then restart: wants to start',
-    spec: plain, unit: unitIn({ state: 'inactive' }), act: (st) => stop(st, { safe: false, then: 'restart', reason: 'restart requested' }),
-    state: 'inactive', effects: [], wantStart: true,
+    name: 'inactive, restart: started',
+    spec: plain, unit: unitIn({ state: 'inactive' }), act: restartEv(),
+    state: 'starting', effects: ['clearTimer', 'clearTimer', 'transition', 'spawn'],
+    check: (t, r) => t.match(r.effects[2], { reason: 'restart requested by supctl' }),
   },
   {
     name: 'stopping (down), stop then restart: the restart wins',
-    spec: plain, unit: stoppingU('down'), act: (st) => stop(st, { safe: false, then: 'restart', reason: 'restart requested' }),
+    spec: plain, unit: stoppingU('down'), act: restartEv(),
     state: 'stopping', effects: [],
-    check: (t, r) => t.match(r.unit.s, { then: 'restart' }),
+    check: (t, r) => t.match(r.unit.s, { then: 'restart', request: 'restart requested by supctl' }),
   },
   {
     name: 'waiting, remote timer: every remote requirement not yet seen is checked',
-    spec: remote, unit: unitIn({ state: 'waiting', missing: ['tcp://archive:9000'] }), act: timer('remote'),
+    spec: remote, unit: waitingU(['tcp://archive:9000']), act: timer('remote'),
     state: 'waiting', effects: ['checkRemote'],
     check: (t, r) => t.match(r.effects[0], { requirement: { kind: 'tcp', host: 'archive', port: 9000 } }),
   },
   {
-    name: 'waiting, remote requirement answers: wants to start',
-    spec: remote, unit: unitIn({ state: 'waiting', missing: ['tcp://archive:9000'] }), act: { type: 'remoteResult', gen: 1, raw: 'tcp://archive:9000', ok: true, message: 'connected' },
-    state: 'waiting', effects: [], wantStart: true,
-    check: (t, r) => t.ok(r.unit.remoteOk.has('tcp://archive:9000')),
+    name: 'waiting, remote requirement answers: started, the reason names it',
+    spec: remote, unit: waitingU(['tcp://archive:9000']), act: { type: 'remoteResult', gen: 1, raw: 'tcp://archive:9000', ok: true, message: 'connected' },
+    state: 'starting', effects: ['clearTimer', 'clearTimer', 'transition', 'spawn'],
+    check: (t, r) => t.match(r.effects[2], { from: 'waiting', to: 'starting', reason: 'requirement tcp://archive:9000 answered' }),
+  },
+  {
+    name: 'waiting, remote requirement answers while a unit requirement is missing: still waiting, the answer kept',
+    spec: remote, unit: waitingU(['db', 'tcp://archive:9000']), act: { type: 'remoteResult', gen: 1, raw: 'tcp://archive:9000', ok: true, message: 'connected' },
+    fleet: { missing: () => ['db'], dependentsRunning: () => false },
+    state: 'waiting', effects: [],
+    check: (t, r) => t.same(r.unit.s, { state: 'waiting', missing: ['db'], remoteOk: ['tcp://archive:9000'] }),
   },
   {
     name: 'waiting, remote requirement does not answer: checked again in 1s',
-    spec: remote, unit: unitIn({ state: 'waiting', missing: ['tcp://archive:9000'] }), act: { type: 'remoteResult', gen: 1, raw: 'tcp://archive:9000', ok: false, message: 'refused' },
+    spec: remote, unit: waitingU(['tcp://archive:9000']), act: { type: 'remoteResult', gen: 1, raw: 'tcp://archive:9000', ok: false, message: 'refused' },
     state: 'waiting', effects: ['setTimer'],
     check: (t, r) => t.match(r.effects[0], { timer: 'remote', due: NOW + 1000 }),
   },
@@ -246,17 +267,17 @@ runRows([
   },
   {
     name: 'ready on generation 2, a stale probe result: ignored',
-    spec: healthy, unit: readyU({ gen: 2, healthFails: 2 }), act: { type: 'probeResult', gen: 1, purpose: 'health', ok: false, message: 'refused' },
+    spec: healthy, unit: readyU({ gen: 2 }, 2), act: { type: 'probeResult', gen: 1, purpose: 'health', ok: false, message: 'refused' },
     state: 'ready', effects: [],
-    check: (t, r) => t.equal(r.unit.healthFails, 2),
+    check: (t, r) => t.match(r.unit.s, { healthFails: 2 }),
   },
 ]);
 
 t.test('a spawn arms the same readiness again on every generation', async (t) => {
-  let r = run({ name: '', spec: plain, unit: unitIn({ state: 'backoff', attempt: 1, until: NOW }), act: (st) => spawn(st, 'restart'), state: 'starting', effects: [] });
+  let r = run({ name: '', spec: plain, unit: backoffU(), act: startEv(), state: 'starting', effects: [] });
   t.equal(r.unit.gen, 2);
-  r = onEvent(r.unit, plain, { type: 'spawned', gen: 1, pid: 1 }, NOW);
+  r = step(r.unit, plain, { type: 'spawned', gen: 1, pid: 1 }, NOW);
   t.same(r.effects, [], 'the old generation is not this process');
-  r = onEvent(r.unit, plain, { type: 'spawned', gen: 2, pid: 2 }, NOW);
+  r = step(r.unit, plain, { type: 'spawned', gen: 2, pid: 2 }, NOW);
   t.same(r.unit.s, { state: 'starting', pid: 2 });
 });

@@ -1,85 +1,111 @@
-// Every (state, event) pair the machine does not handle is a no-op: the unit is unchanged and
-// there are no effects. The pairs it does handle must each do something.
+// The table itself: every (event, state) pair is either `ignored` — the unit is unchanged and
+// there are no effects, whatever the state's data — or handled, and then it does something for
+// some unit in that state and moves only to the states its cell declares.
 import t from 'tap';
-import { onEvent } from '../../daemon/core/machine.js';
-import type { TimerKind, Unit, UnitEvent, UnitState } from '../../daemon/core/model.js';
+import { ALONE, Step, TABLE, step, type EventKey, type FleetView } from '../../daemon/core/machine.js';
+import type { StateName, Unit, UnitEvent, UnitState } from '../../daemon/core/model.js';
 import { unitIn } from './helpers.js';
-import { NOW, full, PID, timer, exitedEv } from './machine-table.js';
+import { NOW, full, PID, timer, exitedEv, startEv, stopEv, restartEv } from './machine-table.js';
 
-const STATES: Record<string, UnitState> = {
-  inactive: { state: 'inactive' },
-  waiting: { state: 'waiting', missing: ['tcp://archive:9000'] },
-  'starting (no pid)': { state: 'starting', pid: null },
-  starting: { state: 'starting', pid: PID },
-  ready: { state: 'ready', pid: PID },
-  'draining (lb-disable)': { state: 'draining', pid: PID, then: 'down', step: 'lb-disable', connections: null },
-  'draining (action)': { state: 'draining', pid: PID, then: 'down', step: 'action', connections: null },
-  'draining (connections)': { state: 'draining', pid: PID, then: 'down', step: 'connections', connections: 2 },
-  'stopping (no pid)': { state: 'stopping', pid: null, then: 'down' },
-  stopping: { state: 'stopping', pid: PID, then: 'down' },
-  backoff: { state: 'backoff', attempt: 1, until: NOW },
-  failed: { state: 'failed', reason: 'crash loop' },
+const pending = { then: 'down', safe: false, strictLb: false, reason: 'stop requested by supctl' } as const;
+const drain = { pid: PID, then: 'down', request: 'safe stop requested by supctl', strictLb: false } as const;
+
+/** Each state with the data variants its handlers tell apart. */
+const STATES: Record<StateName, UnitState[]> = {
+  inactive: [{ state: 'inactive' }],
+  waiting: [{ state: 'waiting', missing: ['tcp://archive:9000'], remoteOk: [] }, { state: 'waiting', missing: ['db'], remoteOk: ['tcp://archive:9000'] }],
+  starting: [{ state: 'starting', pid: null }, { state: 'starting', pid: PID }, { state: 'starting', pid: PID, pendingStop: pending }],
+  ready: [{ state: 'ready', pid: PID, healthFails: 0 }, { state: 'ready', pid: PID, healthFails: 0, pendingStop: pending }],
+  draining: [
+    { state: 'draining', ...drain, step: 'lb-disable', connections: null },
+    { state: 'draining', ...drain, step: 'action', connections: null },
+    { state: 'draining', ...drain, step: 'connections', connections: 2, pendingStop: pending },
+  ],
+  stopping: [
+    { state: 'stopping', pid: null, then: 'down', request: 'stop requested by supctl' },
+    { state: 'stopping', pid: PID, then: 'down', request: 'stop requested by supctl', pendingStop: { ...pending, then: 'restart' } },
+  ],
+  backoff: [{ state: 'backoff', attempt: 1, until: NOW, cause: 'crash' }],
+  failed: [{ state: 'failed', reason: 'crash loop' }],
 };
 
-const TIMER_KINDS: TimerKind[] = ['ready-timeout', 'ready-probe', 'grace', 'health', 'kill', 'backoff', 'drain', 'drain-poll', 'remote', 'metadata'];
-const EVENTS: Record<string, UnitEvent> = {
-  spawned: { type: 'spawned', gen: 1, pid: PID + 1 },
-  spawnFailed: { type: 'spawnFailed', gen: 1, message: 'ENOENT' },
-  exited: exitedEv(1),
-  'probe ready ok': { type: 'probeResult', gen: 1, purpose: 'ready', ok: true, message: '' },
-  'probe ready fail': { type: 'probeResult', gen: 1, purpose: 'ready', ok: false, message: '' },
-  'probe health ok': { type: 'probeResult', gen: 1, purpose: 'health', ok: true, message: '' },
-  'probe health fail': { type: 'probeResult', gen: 1, purpose: 'health', ok: false, message: '' },
-  logMatched: { type: 'logMatched', gen: 1 },
-  'remote ok': { type: 'remoteResult', gen: 1, raw: 'tcp://archive:9000', ok: true, message: '' },
-  'remote fail': { type: 'remoteResult', gen: 1, raw: 'tcp://archive:9000', ok: false, message: '' },
-  'stop command ok': { type: 'commandDone', gen: 1, purpose: 'stop', ok: true, message: '' },
-  'stop command fail': { type: 'commandDone', gen: 1, purpose: 'stop', ok: false, message: '' },
-  'drain command': { type: 'commandDone', gen: 1, purpose: 'drain', ok: true, message: '' },
-  'lb-disable done': { type: 'commandDone', gen: 1, purpose: 'lb-disable', ok: true, message: '' },
-  'lb-enable done': { type: 'commandDone', gen: 1, purpose: 'lb-enable', ok: true, message: '' },
-  connections: { type: 'connections', gen: 1, count: 0 },
-  ...Object.fromEntries(TIMER_KINDS.map((k) => [`timer ${k}`, timer(k)])),
+/** A sample of every column; the type makes a new event kind show up here. */
+const EVENTS: Record<EventKey, UnitEvent[]> = {
+  goal: [{ type: 'goal', goal: 'up' }, { type: 'goal', goal: 'down' }],
+  start: [startEv()],
+  stop: [stopEv(), stopEv({ safe: true, afterDependents: true })],
+  restart: [restartEv(), restartEv({ safe: true })],
+  wake: [{ type: 'wake', reason: 'requirement db ready' }],
+  dependentsStopped: [{ type: 'dependentsStopped' }],
+  spawned: [{ type: 'spawned', gen: 1, pid: PID + 1 }],
+  spawnFailed: [{ type: 'spawnFailed', gen: 1, message: 'ENOENT' }],
+  exited: [exitedEv(1)],
+  readyProbe: [true, false].map((ok) => ({ type: 'probeResult', gen: 1, purpose: 'ready', ok, message: '' })),
+  healthProbe: [true, false].map((ok) => ({ type: 'probeResult', gen: 1, purpose: 'health', ok, message: '' })),
+  logMatched: [{ type: 'logMatched', gen: 1 }],
+  remoteResult: [true, false].map((ok) => ({ type: 'remoteResult', gen: 1, raw: 'tcp://archive:9000', ok, message: '' })),
+  stopCommand: [true, false].map((ok) => ({ type: 'commandDone', gen: 1, purpose: 'stop', ok, message: '' })),
+  drainCommand: [{ type: 'commandDone', gen: 1, purpose: 'drain', ok: true, message: '' }],
+  lbDisable: [true, false].map((ok) => ({ type: 'commandDone', gen: 1, purpose: 'lb-disable', ok, message: '' })),
+  lbEnable: [{ type: 'commandDone', gen: 1, purpose: 'lb-enable', ok: true, message: '' }],
+  connections: [{ type: 'connections', gen: 1, count: 0 }],
+  'timer:ready-timeout': [timer('ready-timeout')],
+  'timer:ready-probe': [timer('ready-probe')],
+  'timer:grace': [timer('grace')],
+  'timer:health': [timer('health')],
+  'timer:kill': [timer('kill')],
+  'timer:backoff': [timer('backoff')],
+  'timer:drain': [timer('drain')],
+  'timer:drain-poll': [timer('drain-poll')],
+  'timer:remote': [timer('remote')],
 };
 
-/** The pairs the machine acts on (with the `full` spec). lb hook results are reported in every
- * state, since the rollout manager waits on them whatever the unit did meanwhile. */
-const HANDLED: Record<string, string[]> = {
-  inactive: [],
-  waiting: ['remote ok', 'remote fail', 'timer remote'],
-  'starting (no pid)': ['spawned', 'spawnFailed', 'exited'],
-  starting: ['spawnFailed', 'exited', 'probe ready ok', 'probe ready fail', 'logMatched', 'timer ready-timeout', 'timer ready-probe', 'timer grace'],
-  ready: ['exited', 'probe health ok', 'probe health fail', 'timer health'],
-  'draining (lb-disable)': ['exited', 'timer kill', 'timer drain'],
-  'draining (action)': ['exited', 'drain command', 'timer kill', 'timer drain'],
-  'draining (connections)': ['exited', 'connections', 'timer kill', 'timer drain', 'timer drain-poll'],
-  'stopping (no pid)': ['spawned', 'spawnFailed', 'exited'],
-  stopping: ['exited', 'stop command fail', 'timer kill'],
-  backoff: ['timer backoff'],
-  failed: [],
-};
-const EVERYWHERE = ['lb-disable done', 'lb-enable done'];
-const snapshot = (u: Unit): string => JSON.stringify({ ...u, remoteOk: [...u.remoteOk] });
+const FLEETS: FleetView[] = [ALONE, { missing: () => [], dependentsRunning: () => true }];
+const snapshot = (u: Unit): string => JSON.stringify(u);
 
-t.test('every (state, event) pair not in the table leaves the unit unchanged with no effects', async (t) => {
-  const changedByNoop: string[] = [];
-  const ignoredHandled: string[] = [];
-  let noops = 0;
-  for (const [sName, s] of Object.entries(STATES)) {
-    const handled = new Set([...(HANDLED[sName] ?? []), ...EVERYWHERE]);
-    for (const [eName, ev] of Object.entries(EVENTS)) {
-      const unit = unitIn(s, { healthFails: 0, lbDisabled: true });
-      const r = onEvent(unit, full, ev, NOW);
-      const acted = r.effects.length > 0 || r.wantStart || snapshot(r.unit) !== snapshot(unit);
-      if (handled.has(eName)) {
-        if (!acted) ignoredHandled.push(`${sName} + ${eName}`);
-      } else {
-        noops++;
-        if (acted) changedByNoop.push(`${sName} + ${eName}: ${JSON.stringify(r.effects)}`);
+t.test('every pair is ignored (no change, no effects) or does something, only to the states its cell names', async (t) => {
+  const changedByIgnored: string[] = [];
+  const idleHandled: string[] = [];
+  const undeclared: string[] = [];
+  let ignoredPairs = 0;
+  let handledPairs = 0;
+  for (const key of Object.keys(EVENTS) as EventKey[]) {
+    for (const state of Object.keys(STATES) as StateName[]) {
+      const cell = TABLE[key][state];
+      if (cell === null) ignoredPairs++;
+      else handledPairs++;
+      let acted = false;
+      for (const s of STATES[state]) {
+        for (const ev of EVENTS[key]) {
+          for (const fleet of FLEETS) {
+            const unit = unitIn(s, { lbDisabled: true });
+            let r;
+            try {
+              r = step(unit, full, ev, NOW, fleet);
+            } catch (err) {
+              undeclared.push(`${key} in ${state}: ${String(err)}`);
+              continue;
+            }
+            const changed = r.effects.length > 0 || snapshot(r.unit) !== snapshot(unit);
+            if (cell === null && changed) changedByIgnored.push(`${key} in ${JSON.stringify(s)}: ${JSON.stringify(r.effects)}`);
+            acted ||= changed;
+          }
+        }
       }
+      if (cell !== null && !acted) idleHandled.push(`${key} in ${state}`);
     }
   }
-  t.same(changedByNoop, [], 'no unhandled pair changes the unit or emits effects');
-  t.same(ignoredHandled, [], 'every handled pair does something');
-  t.ok(noops > 150, `${noops} no-op pairs checked`);
+  t.same(changedByIgnored, [], 'no ignored pair changes the unit or emits effects');
+  t.same(idleHandled, [], 'every handled pair does something for some unit in that state');
+  t.same(undeclared, [], 'no handler moves to a state its cell does not declare');
+  t.equal(ignoredPairs + handledPairs, 27 * 8, 'every one of 27 events × 8 states is in the table');
+  t.ok(ignoredPairs > 120, `${ignoredPairs} ignored pairs, ${handledPairs} handled`);
+});
+
+t.test('a state change the table does not declare for the pair being handled is refused', async (t) => {
+  // A wrong table would document a lifecycle the code does not have: the one state write refuses.
+  const st = new Step(unitIn({ state: 'inactive' }), full, NOW, ALONE);
+  t.throws(() => st.go({ state: 'ready', pid: PID, healthFails: 0 }, 'no such transition'), /inactive → ready is not in the table/);
+  t.equal(st.u.s.state, 'inactive', 'the state is not written');
+  t.same(st.done().effects, [], 'no transition is emitted');
 });

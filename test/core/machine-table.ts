@@ -1,8 +1,8 @@
 // Fixtures of the machine's table tests: specs, units in each state, and the row runner, so the
 // table can live in a few files of one concern each.
 import t, { type Test } from 'tap';
-import { onEvent, Step, type StepResult } from '../../daemon/core/machine.js';
-import type { Effect, TimerKind, Unit, UnitEvent, UnitState } from '../../daemon/core/model.js';
+import { step, ALONE, type FleetView, type StepResult } from '../../daemon/core/machine.js';
+import type { Effect, StopRequest, Unit, UnitEvent, UnitState, UnitTimer } from '../../daemon/core/model.js';
 import type { UnitSpec } from '../../units/types.js';
 import { kinds, unitIn, unitSpec } from './helpers.js';
 
@@ -34,7 +34,11 @@ export const full = unitSpec('u', {
 });
 
 export const PID = 4242;
-export const timer = (kind: TimerKind): UnitEvent => ({ type: 'timer', kind });
+export const timer = (kind: UnitTimer): UnitEvent => ({ type: 'timer', kind });
+/** The fleet's commands, as the fleet sends them. */
+export const startEv = (reason = 'start requested by supctl'): UnitEvent => ({ type: 'start', reason });
+export const stopEv = (o: Partial<StopRequest> = {}): UnitEvent => ({ type: 'stop', safe: false, strictLb: false, afterDependents: false, reason: 'stop requested by supctl', ...o });
+export const restartEv = (o: Partial<StopRequest> = {}): UnitEvent => ({ type: 'restart', safe: false, strictLb: false, afterDependents: false, reason: 'restart requested by supctl', ...o });
 export const exitedEv = (code: number | null, signal: string | null = null): UnitEvent => ({ type: 'exited', gen: 1, code, signal });
 export const timers = (effects: Effect[], kind: 'setTimer' | 'clearTimer'): string[] =>
   effects.flatMap((e) => (e.kind === kind ? [e.timer] : []));
@@ -43,30 +47,28 @@ export interface Row {
   name: string;
   spec: UnitSpec;
   unit: Unit;
-  /** An event, or a call into spawn/stop (what the fleet does on start and stop). */
-  act: UnitEvent | ((st: Step) => void);
+  act: UnitEvent;
+  /** What the fleet answers (requirements missing, dependents running); alone by default. */
+  fleet?: FleetView;
   state: UnitState['state'];
   effects: string[];
-  wantStart?: boolean;
   check?: (t: Test, r: StepResult) => void;
 }
 
 export function run(row: Row): StepResult {
-  if (typeof row.act === 'function') {
-    const st = new Step(row.unit, row.spec, NOW);
-    row.act(st);
-    return st.done();
-  }
-  return onEvent(row.unit, row.spec, row.act, NOW);
+  return step(row.unit, row.spec, row.act, NOW, row.fleet ?? ALONE);
 }
 
-export const readyU = (extra: Partial<Unit> = {}): Unit => unitIn({ state: 'ready', pid: PID }, { readySince: NOW - 1000, spawnedAt: NOW - 2000, ...extra });
+export const readyU = (extra: Partial<Unit> = {}, healthFails = 0): Unit => unitIn({ state: 'ready', pid: PID, healthFails }, { readySince: NOW - 1000, spawnedAt: NOW - 2000, ...extra });
 export const startingU = (pid: number | null = PID): Unit => unitIn({ state: 'starting', pid }, { spawnedAt: pid === null ? null : NOW - 10 });
-export const stoppingU = (then: 'down' | 'restart' | 'recover', pid: number | null = PID): Unit => unitIn({ state: 'stopping', pid, then });
-export const drainingU = (step: 'lb-disable' | 'action' | 'connections', extra: Partial<Unit> = {}): Unit =>
-  unitIn({ state: 'draining', pid: PID, then: 'down', step, connections: null }, extra);
+export const stoppingU = (then: 'down' | 'restart' | 'recover', pid: number | null = PID, request = `${then} requested by supctl`): Unit =>
+  unitIn({ state: 'stopping', pid, then, request });
+export const drainingU = (step: 'lb-disable' | 'action' | 'connections', strictLb = false): Unit =>
+  unitIn({ state: 'draining', pid: PID, then: 'down', request: 'safe stop requested by supctl', step, connections: null, strictLb });
+export const backoffU = (until = NOW, attempt = 1): Unit => unitIn({ state: 'backoff', attempt, until, cause: 'crash' });
+export const waitingU = (missing: string[] = ['db']): Unit => unitIn({ state: 'waiting', missing, remoteOk: [] });
 
-/** One tap test per row: state, effect kinds, wish to start, the input left alone, then its own checks. */
+/** One tap test per row: state, effect kinds, the input left alone, then its own checks. */
 export function runRows(rows: readonly Row[]): void {
   for (const row of rows) {
     t.test(row.name, async (t) => {
@@ -74,7 +76,6 @@ export function runRows(rows: readonly Row[]): void {
       const r = run(row);
       t.equal(r.unit.s.state, row.state, 'state');
       t.same(kinds(r.effects), row.effects, 'effect kinds');
-      t.equal(r.wantStart, row.wantStart ?? false, 'wantStart');
       t.same(row.unit, before, 'the input unit is not mutated');
       row.check?.(t, r);
     });

@@ -116,7 +116,7 @@ t.test('three writes within the debounce window: one rollout of the followers, m
   t.equal(supd.events.slice(from).filter((e) => e.type === 'stale').length, 2, 'and one change: no stale events since');
   t.equal(await f.pid('master'), before.master, 'the master kept running');
   for (const n of ['f1', 'f2'] as const) {
-    const spawned = supd.events.slice(from).filter((e) => e.type === 'transition' && e.unit === n && /^spawned pid/.test(e.reason));
+    const spawned = supd.events.slice(from).filter((e) => e.type === 'spawned' && e.unit === n);
     t.equal(spawned.length, 1, `${n} restarted once`);
     t.match(await supd.unit(n), { state: 'ready', stale: false });
   }
@@ -171,7 +171,7 @@ t.test('nothing happens while the master is not ready', async (t) => {
   const from = supd.events.length;
   const r = await supd.api('POST', '/v1/units/master/restart', JSON.stringify({ wait: false }));
   t.equal(r.status, 200, r.text);
-  await supd.waitEvent((e) => e.type === 'transition' && e.unit === 'master' && /^spawned pid/.test(e.reason), 'the new master process', from);
+  await supd.waitEvent((e) => e.type === 'spawned' && e.unit === 'master', 'the new master process', from);
   fs.writeFileSync(path.join(f.meta, 'a.json'), '{"v":1}\n');
   await quiet();
   t.equal((await supd.unit('master')).state, 'starting', 'the master is still not ready');

@@ -14,6 +14,7 @@ import {
 } from '../contract.js';
 import type { UnitBody } from '../contract.js';
 import type { RouteDeps } from './deps.js';
+import { whoAsked } from '../who.js';
 
 const ACTIONS: readonly Action[] = ['start', 'stop', 'restart'];
 
@@ -28,7 +29,7 @@ export function failureMessage(req: CommandRequest, result: CommandResult): stri
   return result.message === '' ? `${what} failed` : `${what} failed: ${result.message}`;
 }
 
-async function runCommand(control: Control, action: Action, targets: string[], body: CommandBody): Promise<CommandResult> {
+async function runCommand(control: Control, action: Action, targets: string[], body: CommandBody, by: string): Promise<CommandResult> {
   const rollingAsked = body.rolling != null || body.maxUnavailable !== undefined || body.canary !== undefined;
   if (rollingAsked && action !== 'restart') {
     const field = body.rolling != null ? 'rolling' : body.maxUnavailable !== undefined ? 'maxUnavailable' : 'canary';
@@ -47,6 +48,7 @@ async function runCommand(control: Control, action: Action, targets: string[], b
         }
       : null,
     withDependents: body.withDependents ?? false,
+    by,
   };
   const result = await control.command(command);
   if (!result.ok) {
@@ -84,7 +86,7 @@ export function unitRoutes(app: FastifyInstance, { control }: RouteDeps): void {
         schema: { params: TargetActionParams, body: CommandBody, response: { 200: CommandResultSchema } },
         config: { role: 'operator' },
       },
-      async (req) => runCommand(control, action, [req.params.target], req.body),
+      async (req) => runCommand(control, action, [req.params.target], req.body, await whoAsked(req)),
     );
   }
 
@@ -92,7 +94,7 @@ export function unitRoutes(app: FastifyInstance, { control }: RouteDeps): void {
   app.post<{ Body: JobBody }>(
     '/v1/jobs',
     { schema: { body: JobBody, response: { 200: CommandResultSchema } }, config: { role: 'operator' } },
-    async (req) => runCommand(control, req.body.action, req.body.targets, req.body),
+    async (req) => runCommand(control, req.body.action, req.body.targets, req.body, await whoAsked(req)),
   );
 
   // `{dryRun: true}`: what a reload would do, applied to nothing (supctl reload --dry-run).

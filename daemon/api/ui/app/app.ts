@@ -186,6 +186,14 @@ function apply(e: UiEvent): void {
       statusSoon();
       break;
     }
+    case 'spawned': {
+      const row = rows.get(e.unit);
+      if (row === undefined) break;
+      row.unit = { ...row.unit, pid: e.pid };
+      row.spawnedAt = at;
+      row.changed = false;
+      break;
+    }
     case 'stale': {
       const row = rows.get(e.unit);
       if (row !== undefined) row.unit = { ...row.unit, stale: e.stale };

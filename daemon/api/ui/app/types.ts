@@ -38,6 +38,7 @@ export interface UiRollout {
 
 export type UiEvent =
   | { type: 'transition'; unit: string; from: UiState; to: UiState; reason: string; at: string; pid: number | null }
+  | { type: 'spawned'; unit: string; pid: number; at: string }
   | { type: 'rollout'; rollout: UiRollout; at: string }
   | { type: 'reload'; result: { changed: string[]; added: string[]; removed: string[] }; at: string }
   | { type: 'stale'; unit: string; stale: boolean; reason: string; at: string };
