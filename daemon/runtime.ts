@@ -227,12 +227,12 @@ export class Runtime implements Control {
         // `unitPid`: pino's `pid` is supd's own. A unit that gave up is an error, a crash that
         // will be retried a warning.
         if (e.from !== e.to) this.log[e.to === 'failed' ? 'error' : e.to === 'backoff' ? 'warn' : 'info']({ unit: e.unit, from: e.from, to: e.to, reason: e.reason, unitPid: e.pid }, `${e.unit}: ${e.from} → ${e.to}: ${e.reason}`);
-        // The spawn (starting → starting with its pid): the one line that ties a pid to its unit.
-        else if (e.pid !== null) this.log.info({ unit: e.unit, from: e.from, to: e.to, reason: e.reason, unitPid: e.pid }, `${e.unit}: process ${e.pid} started: ${e.reason}`);
         this.publish({ type: 'transition', unit: e.unit, from: e.from, to: e.to, reason: e.reason, at: new Date(e.at).toISOString(), pid: e.pid });
         return;
       }
       case 'spawned':
+        // The one line that ties a pid to its unit.
+        this.log.info({ unit: e.unit, unitPid: e.pid }, `${e.unit}: process ${e.pid} started`);
         this.publish({ type: 'spawned', unit: e.unit, pid: e.pid, at: new Date(e.at).toISOString() });
         return;
       case 'hookDone':

@@ -44,7 +44,7 @@ t.test('levels match meaning (backoff warns, giving up is an error); the unit pi
   t.equal(transitions.find((l) => l['to'] === 'backoff')?.['level'], 40, 'a crash to be retried is a warning');
   t.equal(transitions.find((l) => l['to'] === 'starting')?.['level'], 30);
   t.equal(lines[0]?.['pid'], supdPid, 'pid is supd\'s own');
-  t.ok(transitions.some((l) => typeof l['unitPid'] === 'number' && l['unitPid'] !== supdPid), 'unitPid is the unit\'s');
+  t.ok(lines.some((l) => l['unit'] === 'crash' && typeof l['unitPid'] === 'number' && l['unitPid'] !== supdPid), 'unitPid is the unit\'s');
 });
 
 t.test('on a terminal supd prints readable lines, coloured unless NO_COLOR', { skip: spawnSync('script', ['--version']).status === 0 ? false : 'script(1) is missing' }, async (t) => {
