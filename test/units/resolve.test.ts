@@ -28,7 +28,7 @@ t.test('a minimal unit gets every default', async (t) => {
     safeStop: null,
     metadata: [],
     follows: null,
-    rollout: { strategy: 'one-by-one', debounce: 2_000, auto: true },
+    rollout: { strategy: 'one-by-one', debounce: 2_000, auto: true, maxUnavailable: null, canary: null },
     groups: [],
     lb: null,
     envFile: [],
@@ -55,7 +55,7 @@ t.test('sections get their defaults when only partly given', async (t) => {
   t.same(a.health, { check: { kind: 'http', url: 'http://127.0.0.1:8080/health' }, interval: 10_000, timeout: 5_000, failures: 3 });
   t.same(a.safeStop, { signal: null, command: null, http: 'http://127.0.0.1:8080/drain', waitConnections: [], timeout: 600_000 });
   t.same(a.lb, { disable: ['/bin/sh', '-c', 'lbctl off a'], enable: null, timeout: 30_000 });
-  t.same(a.rollout, { strategy: 'half-by-half', debounce: 2_000, auto: true });
+  t.same(a.rollout, { strategy: 'half-by-half', debounce: 2_000, auto: true, maxUnavailable: null, canary: null });
   t.same(a.env, { N: '3', DEBUG: 'true', EMPTY: '' });
   t.equal(a.user, '1000');
 });
