@@ -36,7 +36,7 @@ t.test('start with no body uses the defaults: wait, not safe, not rolling', asyn
   t.equal(res.statusCode, 200);
   t.match(res.json(), { ok: true, units: ['web_1', 'web_2'] });
   t.same(control.commands, [
-    { action: 'start', targets: ['web'], safe: false, wait: true, rolling: null, withDependents: false },
+    { action: 'start', targets: ['web'], safe: false, wait: true, rolling: null, withDependents: false, by: 'api' },
   ]);
 });
 
@@ -45,7 +45,7 @@ t.test('POST /v1/jobs: one command over several targets, every unit with its out
   const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { action: 'stop', targets: ['db', 'web'], safe: true } });
   t.equal(res.statusCode, 200, res.body);
   t.same(res.json().outcomes.map((o: { unit: string; outcome: string }) => `${o.unit} ${o.outcome}`), ['db done', 'web_1 done', 'web_2 done']);
-  t.same(control.commands, [{ action: 'stop', targets: ['db', 'web'], safe: true, wait: true, rolling: null, withDependents: false }]);
+  t.same(control.commands, [{ action: 'stop', targets: ['db', 'web'], safe: true, wait: true, rolling: null, withDependents: false, by: 'api' }]);
   const bad = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { action: 'start', targets: [] } });
   t.equal(bad.statusCode, 400, 'at least one target');
   const unknown = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { action: 'start', targets: ['db', 'ghost'] } });
@@ -74,7 +74,7 @@ t.test('restart passes safe, rolling, wait and withDependents through', async (t
   });
   t.equal(res.statusCode, 200);
   t.same(control.commands, [
-    { action: 'restart', targets: ['all'], safe: true, wait: false, rolling: { strategy: 'half-by-half', maxUnavailable: null, canary: null }, withDependents: true },
+    { action: 'restart', targets: ['all'], safe: true, wait: false, rolling: { strategy: 'half-by-half', maxUnavailable: null, canary: null }, withDependents: true, by: 'api' },
   ]);
 });
 

@@ -81,8 +81,8 @@ t.test('stop --safe and restart --rolling --with-dependents send what they say',
   t.equal((await cli(['--socket', d.socket, 'stop', '--safe', 'all'])).code, 0);
   t.equal((await cli(['--socket', d.socket, 'restart', '--safe', '--rolling', 'half-by-half', '--with-dependents', 'web'])).code, 0);
   t.same(d.control.commands, [
-    { action: 'stop', targets: ['all'], safe: true, wait: true, rolling: null, withDependents: false },
-    { action: 'restart', targets: ['web'], safe: true, wait: true, rolling: { strategy: 'half-by-half', maxUnavailable: null, canary: null }, withDependents: true },
+    { action: 'stop', targets: ['all'], safe: true, wait: true, rolling: null, withDependents: false, by: 'api' },
+    { action: 'restart', targets: ['web'], safe: true, wait: true, rolling: { strategy: 'half-by-half', maxUnavailable: null, canary: null }, withDependents: true, by: 'api' },
   ]);
 });
 
