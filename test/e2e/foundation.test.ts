@@ -150,7 +150,7 @@ t.test('reload --dry-run says what a reload would add, change (which keys), remo
   t.equal(r.stdout, [
     'dry run: nothing applied',
     'would add: web',
-    'would change: app (ready.grace, env)',
+    'would change: app (env.MODE, ready.grace)',
     'would remove: old',
     'would start: cache, web',
     'would stop: old',
@@ -164,7 +164,7 @@ t.test('reload --dry-run says what a reload would add, change (which keys), remo
 
   const json = JSON.parse((await supd.ctl('--json', 'reload', '--dry-run')).stdout) as { dryRun: boolean; changed: { unit: string; keys: string[] }[] };
   t.equal(json.dryRun, true);
-  t.same(json.changed, [{ unit: 'app', keys: ['ready.grace', 'env'] }]);
+  t.same(json.changed, [{ unit: 'app', keys: ['env.MODE', 'ready.grace'] }]);
 
   fs.writeFileSync(path.join(supd.unitsDir, 'bad.yaml'), 'command: [a, b\n');
   const bad = await supd.ctl('reload', '--dry-run');
