@@ -1,9 +1,11 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=1 --expose-gc
 // supd's composition root: configuration, logger, unit files, the runtime with real edges, the API
 // on the unix socket (and TCP), metadata watches, systemd notification and signals.
 // The launcher line caps V8's young generation at 1 MB: supd allocates little that lives, and a
 // smaller heap makes every fork cheaper (bench: PSS 117 → 78 MB, start-all of 500 1.95 → 1.64 s).
-// V8 takes the flag only on the command line, so `node dist/daemon/main.js` runs without it.
+// --expose-gc gives daemon/settle.ts the one full collection it runs once supd is quiet after a
+// burst of work (PSS at N=500: 52 → 47 MB).
+// V8 takes the flags only on the command line, so `node dist/daemon/main.js` runs without them.
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -19,6 +21,7 @@ import { formatDiagnostic } from '../units/validate.js';
 import { watchGlobs } from './edges/watch.js';
 import { createNotifier } from './edges/notify.js';
 import { createMetrics } from './metrics.js';
+import { collectWhenQuiet } from './settle.js';
 import { recover } from './recovery.js';
 import { openJournal } from './edges/journal.js';
 import { Warnings } from './warnings.js';
@@ -135,6 +138,11 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
     metrics: () => metrics.render(),
   });
   const rt = runtime;
+  // Garbage of startup and of every later burst (start all, reload, a restart storm) collected
+  // once the unit events have been quiet for a while.
+  const settle = collectWhenQuiet((globalThis as { gc?: () => void }).gc);
+  rt.subscribe(() => settle.poke());
+  settle.poke();
   const watches = metadataWatches(rt, log);
   await watches.reset(first.units);
 
@@ -169,6 +177,7 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
       await member?.close();
       await Promise.all(servers.map((s) => s.close()));
       await notify.close();
+      settle.close();
       log.info({ ok: r.ok, forced: r.forced }, 'supd stopped');
       return 0;
     })();
