@@ -62,6 +62,10 @@ export class Runtime implements Control {
    * changed since (`changed` in status until their next spawn). */
   private spawnedArgv = new Map<string, string[]>();
   private outdated = new Set<string>();
+  /** Stop and safeStop commands still running, per unit: the next process of the unit starts only
+   * once they ended (as systemd's ExecStop= ends before the unit can start again), else a stop
+   * command still on its way would reach the new process on the same control port. */
+  private stopCommands = new Map<string, Set<Promise<unknown>>>();
   closing = false;
 
   constructor(private readonly opts: RuntimeOptions) {
@@ -147,6 +151,16 @@ export class Runtime implements Control {
     this.dispatch({ type: 'unit', unit: name, event, now: this.now() });
   }
 
+  private trackStopCommand(unit: string, run: Promise<unknown>): void {
+    let set = this.stopCommands.get(unit);
+    if (set === undefined) this.stopCommands.set(unit, (set = new Set()));
+    set.add(run);
+    void run.then(() => {
+      set.delete(run);
+      if (set.size === 0 && this.stopCommands.get(unit) === set) this.stopCommands.delete(unit);
+    });
+  }
+
   /** Executes one effect. Edges report back through events, never by throwing. */
   private run(e: FleetEffect): void {
     const { edges } = this;
@@ -156,10 +170,14 @@ export class Runtime implements Control {
         if (spec === undefined) return;
         this.spawnedArgv.set(e.unit, spec.argv);
         this.outdated.delete(e.unit);
-        edges.spawner.spawn({
+        const spawn = (): void => edges.spawner.spawn({
           unit: e.unit, gen: e.gen, argv: spec.argv, as: this.runAs(spec), preStart: spec.preStart,
           ports: Object.values(spec.ports), portWaitMs: this.opts.portWaitMs,
         });
+        const pending = this.stopCommands.get(e.unit);
+        if (pending === undefined) return spawn();
+        this.log.info({ unit: e.unit }, `${e.unit}: starting once its stop command ended`);
+        void Promise.all(pending).then(spawn);
         return;
       }
       case 'signal':
@@ -204,7 +222,9 @@ export class Runtime implements Control {
         const pid = this.mainPid(e.unit);
         const unitAs = this.runAs(spec, pid === null ? {} : { MAINPID: String(pid) });
         const as = e.purpose === 'lb-disable' || e.purpose === 'lb-enable' ? asSupd(unitAs) : unitAs;
-        void edges.commands.runCommand(e.argv, { timeoutMs: e.timeout, as }).then((r) => {
+        const run = edges.commands.runCommand(e.argv, { timeoutMs: e.timeout, as });
+        if (e.purpose === 'stop' || e.purpose === 'drain') this.trackStopCommand(e.unit, run);
+        void run.then((r) => {
           const ok = r.code === 0 && !r.timedOut;
           const message = r.timedOut ? `timed out after ${e.timeout}ms` : r.signal !== null ? `killed by ${r.signal}` : `exited with code ${r.code}`;
           if (!ok) this.log.warn({ unit: e.unit, purpose: e.purpose, output: r.output.slice(-500) }, `${e.purpose} command ${message}`);

@@ -74,8 +74,13 @@ export function runCommand(argv: string[], opts: CommandOptions): Promise<Comman
     let timedOut = false;
     let exit: { code: number | null; signal: string | null } | null = null;
     let closed = false;
+    // Leftovers killed at the command's exit must be gone before the command counts as done.
+    let leftovers: Promise<unknown> | null = null;
     const finish = (): void => {
-      if (exit && closed) done({ ...exit, timedOut, error: null });
+      if (!exit || !closed) return;
+      const result = { ...exit, timedOut, error: null };
+      if (leftovers === null) done(result);
+      else void leftovers.then(() => done(result));
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -87,7 +92,7 @@ export function runCommand(argv: string[], opts: CommandOptions): Promise<Comman
       // Leftovers would hold the pipes open (and outlive the hook); they go with the command.
       if (!groupEmpty(pid)) {
         signalGroup(pid, 'SIGKILL');
-        void killTree(pid).then(finish);
+        leftovers = killTree(pid);
       }
       finish();
     });

@@ -178,3 +178,31 @@ t.test('reload --dry-run says what a reload would add, change (which keys), remo
   await supd.waitState('web', 'ready');
   await supd.waitState('cache', 'ready');
 });
+
+t.test('a restart starts the new process only once the stop command ended', async (t) => {
+  // A control client still on its way when the old process is gone would otherwise reach the new
+  // process on the same port (seen: `vdp-ctl shutdown --force` stopping the freshly started slave).
+  const dir = fs.mkdtempSync(path.join(ROOT, '.tap', 'stopcmd-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const seen = path.join(dir, 'seen');
+  const done = path.join(dir, 'stop-done');
+  const supd = await new Supd(t, {
+    units: {
+      app: [
+        `command: [sh, -c, 'if [ -e ${done} ]; then echo after >> ${seen}; else echo before >> ${seen}; fi; exec sleep 1000']`,
+        'ready: {grace: 50ms}',
+        `stop: {command: [sh, -c, 'kill $MAINPID; sleep 1; touch ${done}'], timeout: 10s}`,
+        '',
+      ].join('\n'),
+    },
+  }).start();
+  await supd.waitState('app', 'ready');
+  const first = (await supd.unit('app')).pid as number;
+  const r = await supd.ctl('restart', 'app');
+  t.equal(r.code, 0, r.stderr);
+  const now = await supd.unit('app');
+  t.equal(now.state, 'ready');
+  t.not(now.pid, first, 'a new process');
+  t.notOk(alive(first), 'the old one is gone');
+  t.same(fs.readFileSync(seen, 'utf8').split('\n').filter(Boolean), ['before', 'after'], 'the new process started after the stop command had finished');
+});

@@ -12,6 +12,7 @@ import type { Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { vdpFleet } from './fleet-copy.js';
 import { alive, assertBuilt, descendants, ROOT, Supd, waitUntil } from './harness.js';
+import type { SupdEvent } from '../../daemon/control.js';
 
 assertBuilt();
 // A real fleet started, stopped and started again, on two cores shared with the rest of the suite.
@@ -76,6 +77,8 @@ t.test('the status page', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMI
       }
     }
   });
+  // supd's own log, kept beside the screenshots: what it did when a step here fails.
+  t.teardown(() => fs.writeFileSync(path.join(ARTIFACTS, 'ui-supd.log'), supd.output));
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -141,7 +144,9 @@ t.test('the status page', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMI
     t.ok(id !== '', 'the API names the rollout');
     await waitPage(page, `document.querySelector('.rollout[data-id="${id}"] .step[data-state="in-progress"]') !== null`, 'a step in progress');
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-rollout.png'), fullPage: true });
-    await supd.waitEvent((e) => e.type === 'rollout' && e.rollout.id === id && e.rollout.state !== 'running', 'the rollout ends', from, 60_000);
+    const end = await supd.waitEvent((e) => e.type === 'rollout' && e.rollout.id === id && e.rollout.state !== 'running', 'the rollout ends', from, 60_000);
+    const ended = supd.events[end] as Extract<SupdEvent, { type: 'rollout' }>;
+    t.equal(ended.rollout.state, 'ok', `the rollout ended ${JSON.stringify(ended.rollout)}`);
     await waitPage(page, `(() => {
       const steps = [...document.querySelectorAll('.rollout[data-id="${id}"] .step')];
       return steps.length === 2 && steps.every((s) => s.dataset.state === 'ok');
