@@ -2,7 +2,7 @@
 // without commander, which with its help machinery costs more start-up than the request itself.
 // Anything else (help, version, a usage error, an option this does not know) returns null and goes
 // to the full program, so every message and exit code of commander stays the one users see.
-import type { GlobalOptions } from './program.js';
+import type { GlobalOptions } from './context.js';
 import { ROLLING_STRATEGIES } from '../daemon/api/limits.js';
 
 export type FastCommand = 'status' | 'health' | 'start' | 'stop' | 'restart';

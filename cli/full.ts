@@ -1,8 +1,7 @@
 // supctl's full command line: global options, one commander subcommand per cli/commands module,
 // help, version and usage errors (exit 2). cli/program.ts sends here what cli/fast.ts does not take.
 import { Command, CommanderError } from 'commander';
-import type { Context } from './context.js';
-import { failed, makeContext, withSuggestion, type GlobalOptions, type Io } from './program.js';
+import { failed, makeContext, withSuggestion, type Context, type GlobalOptions, type Io } from './context.js';
 import { COMMANDS, type CommandEntry } from './commands/index.js';
 
 const EXIT_HELP = `

@@ -1,6 +1,7 @@
 // Pure renderers: API data in, text out (tables, durations, sizes, shell-quoted argv, failures).
 // No I/O here, so every format supctl prints is tested without a daemon.
 import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import type {
   CommandResult, ReloadPlan, ReloadResult, RolloutView, UnitFailure, UnitOutcome, UnitSpec, UnitStatus,
 } from '../daemon/api/contract.js';
@@ -161,7 +162,7 @@ function pruned(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(pruned);
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (v === null || (Array.isArray(v) && v.length === 0)) continue;
     if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
     out[k] = pruned(v);
@@ -183,7 +184,7 @@ export function durationText(ms: number): string {
 /** The resolved spec in its file's terms: durations as `20s`, ports by their names from `ports`. */
 function asWritten(value: unknown, key: string, portNames: ReadonlyMap<number, string>): unknown {
   if (typeof value === 'number' && DURATION_KEYS.has(key)) return durationText(value);
-  if (key === 'waitConnections' && Array.isArray(value)) return value.map((p) => (typeof p === 'number' ? (portNames.get(p) ?? p) : p));
+  if (key === 'waitConnections' && Array.isArray(value)) return (value as unknown[]).map((p) => (typeof p === 'number' ? (portNames.get(p) ?? p) : p));
   if (key === 'port' && typeof value === 'number' && portNames.has(value)) return `${value} (${portNames.get(value) ?? ''})`;
   if (Array.isArray(value)) return value.map((v) => asWritten(v, '', portNames));
   if (typeof value !== 'object' || value === null) return value;
@@ -209,7 +210,7 @@ export function showUnit(unit: UnitStatus & { spec: UnitSpec; runningArgv?: stri
   ].join('\n');
   const portNames = new Map(Object.entries(spec.ports).map(([n, p]) => [p, n]));
   // yaml costs ~50 ms to load and only `show` needs it: required here, on first use.
-  const { stringify } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  const { stringify } = createRequire(import.meta.url)('yaml') as typeof Yaml;
   return `${head}\n${stringify(asWritten(pruned(rest), '', portNames), { lineWidth: 0 })}`;
 }
 

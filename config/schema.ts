@@ -258,7 +258,7 @@ export function settingsOf(schema: convict.Schema<RawConfig>): Setting[] {
       if (isLeaf(child)) {
         out.push({
           key,
-          format: String(child.format),
+          format: typeof child.format === 'string' ? child.format : String(child.format as unknown),
           env: child.env ?? '',
           arg: child.arg ?? '',
           placeholder: typeof child['placeholder'] === 'string' ? child['placeholder'] : null,
@@ -269,6 +269,6 @@ export function settingsOf(schema: convict.Schema<RawConfig>): Setting[] {
       }
     }
   };
-  walk(schema as Record<string, unknown>, '');
+  walk(schema, '');
   return out;
 }

@@ -43,7 +43,7 @@ export function parseHost(text: string): HostRecord | null {
     return null;
   }
   if (!isObj(v) || typeof v['name'] !== 'string' || typeof v['api'] !== 'string') return null;
-  return { name: v['name'], api: v['api'], version: String(v['version'] ?? '?'), started: String(v['started'] ?? '') };
+  return { name: v['name'], api: v['api'], version: scalarText(v['version'], '?'), started: scalarText(v['started'], '') };
 }
 
 function strings(v: unknown): string[] {
@@ -126,4 +126,9 @@ export function viewOf(keys: FleetKeys, kvs: ReadonlyMap<string, string>, self: 
       };
     });
   return { self, hosts: hostViews, units: unitViews };
+}
+
+/** A scalar field as text (another supd version may write a number); anything else is `fallback`. */
+function scalarText(v: unknown, fallback: string): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : fallback;
 }

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { parseFast } from '../../cli/fast.js';
 import { runFull } from '../../cli/full.js';
-import type { Io } from '../../cli/program.js';
+import type { Io } from '../../cli/context.js';
 import { cli, daemon } from './helpers.js';
 
 async function full(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
