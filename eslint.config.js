@@ -71,7 +71,12 @@ export default tseslint.config(
             except: ['./core'],
             message: 'The core imports only itself and units/types.ts (DESIGN.md): it knows no edge, API, runtime or control.ts.',
           },
-          { target: './daemon/core', from: './units', except: ['./types.ts'], message: 'The core imports only units/types.ts from units/.' },
+          {
+            target: './daemon/core',
+            from: './units',
+            except: ['./types.ts', './duration.ts'],
+            message: 'The core imports only units/types.ts (and duration.ts, the one duration grammar and formatter) from units/.',
+          },
           { target: './daemon/core', from: ['./cli', './config', './node_modules'], message: 'The core is pure: no CLI, config or package.' },
           {
             target: './units',
@@ -105,8 +110,8 @@ export default tseslint.config(
           {
             target: './cli',
             from: './units',
-            except: ['./load.ts', './validate.ts'],
-            message: 'cli/ imports only units/load.ts (and validate.ts\'s diagnostic formatter) of units/.',
+            except: ['./load.ts', './validate.ts', './duration.ts'],
+            message: 'cli/ imports only units/load.ts (and validate.ts\'s diagnostic formatter, duration.ts\'s duration formatter) of units/.',
           },
           { target: './cli', from: './config', except: ['./defaults.ts'], message: 'cli/ imports only config/defaults.ts of the config.' },
         ],

@@ -5,6 +5,7 @@ import type * as Yaml from 'yaml';
 import type {
   CommandResult, ReloadPlan, ReloadResult, RolloutView, UnitFailure, UnitOutcome, UnitSpec, UnitStatus,
 } from '../daemon/api/contract.js';
+import { formatMs } from '../units/duration.js';
 
 /** 45s, 3m12s, 2h05m, 3d04h: two units at most, like `ps` and `systemctl` show ages. */
 export function formatDuration(ms: number | null): string {
@@ -173,13 +174,9 @@ function pruned(value: unknown): unknown {
 /** Keys whose numbers are durations in ms in the resolved spec. */
 const DURATION_KEYS = new Set(['timeout', 'interval', 'grace', 'delay', 'maxDelay', 'window', 'debounce', 'canary', 'soak']);
 
-/** A duration as a unit file writes it: the largest unit that divides it (20000 → 20s, 0 → 0ms). */
-export function durationText(ms: number): string {
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
+/** A duration as a unit file writes it: the largest unit that divides it (20000 → 20s, 0 → 0ms),
+ * units/duration.ts's one exact formatter. */
+export const durationText = formatMs;
 
 /** The resolved spec in its file's terms: durations as `20s`, ports by their names from `ports`. */
 function asWritten(value: unknown, key: string, portNames: ReadonlyMap<number, string>): unknown {

@@ -9,7 +9,8 @@ import type { CommandResult, RollingOptions, RolloutView } from './control.js';
 import type { Rollout, RolloutPlan, RolloutStep } from './core/rollout.js';
 import { readStateJson } from './edges/state-files.js';
 import { SupdError } from './errors.js';
-import { parseDuration, parseMaxUnavailable } from '../units/convert.js';
+import { parseMaxUnavailable } from '../units/convert.js';
+import { parseDuration } from '../units/duration.js';
 
 /** Writes of a burst of changes are coalesced into one, this long after the first. */
 const WRITE_DELAY_MS = 50;
