@@ -25,6 +25,20 @@ const impureSyntax = [
   { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'The core is pure: time arrives inside events.' },
 ];
 
+/** A unit's state (`Unit.s`) is written in one function, machine.ts's `write` (which carries the one
+ * disable comment): nothing else assigns it, assigns into it, or builds a unit with another one. */
+const stateWrites = [
+  { selector: "AssignmentExpression > MemberExpression.left[property.name='s']", message: "A unit's state is written only by core/machine.ts's write(): send the unit an event." },
+  { selector: "AssignmentExpression > MemberExpression.left > MemberExpression.object[property.name='s']", message: "A unit's state is written only by core/machine.ts's write(): send the unit an event." },
+  { selector: "UpdateExpression > MemberExpression.argument > MemberExpression.object[property.name='s']", message: "A unit's state is written only by core/machine.ts's write(): send the unit an event." },
+  { selector: "ObjectExpression > Property[key.name='s'][value.type='ObjectExpression']", message: "A unit's state is written only by core/machine.ts's write(): a new unit starts as model.ts's newUnit() makes it." },
+];
+/** fleet.ts routes events and runs plans and rollouts; what it needs of a unit it asks machine.ts
+ * (stateName, isReady, isRunning…), never reading `u.s` itself. */
+const stateReads = [
+  { selector: "MemberExpression[property.name='s']", message: "fleet.ts asks core/machine.ts about a unit's state (stateName, isReady, isRunning…); it does not read u.s." },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'examples/**', 'test/fixtures/**', 'coverage/**', '.tap/**', '**/*.js', '**/*.mjs'] },
   {
@@ -141,6 +155,20 @@ export default tseslint.config(
     rules: {
       'import-x/no-nodejs-modules': 'error',
     },
+  },
+  {
+    // One writer of a unit's state in the whole daemon (tests may build any state they need).
+    files: ['daemon/**/*.ts'],
+    ignores: ['daemon/core/**', 'daemon/api/ui/app/**'],
+    rules: { 'no-restricted-syntax': ['error', ...stateWrites] },
+  },
+  {
+    files: ['daemon/core/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...impureSyntax, ...stateWrites] },
+  },
+  {
+    files: ['daemon/core/fleet.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...impureSyntax, ...stateWrites, ...stateReads] },
   },
   {
     // supctl's start-up: the API contract only as types (a value import would load TypeBox).

@@ -77,6 +77,7 @@ export interface Unit {
 export function newUnit(name: string, now: number): Unit {
   return {
     name,
+    // eslint-disable-next-line no-restricted-syntax -- a new unit's first state, before any event
     s: { state: 'inactive' },
     goal: 'down',
     gen: 0,

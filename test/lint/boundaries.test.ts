@@ -33,6 +33,10 @@ const wrong: [string, string, string, string][] = [
   ['the CLI loading the contract at run time', 'cli/wrong.ts', "import { UnitsBody } from '../daemon/api/contract.js';\nexport const x = UnitsBody;\n", '@typescript-eslint/no-restricted-imports'],
   ['an import cycle (logfiles → unitlog → logfiles)', 'daemon/edges/logfiles.ts', "import { UnitLog } from './unitlog.js';\nexport const x = UnitLog;\n", 'import-x/no-cycle'],
   ['a default export', 'daemon/edges/wrong.ts', 'export default 1;\n', 'import-x/no-default-export'],
+  ['a state write outside machine.ts (fleet)', 'daemon/core/fleet.ts', "import type { Unit } from './model.js';\nexport const x = (u: Unit): void => { u.s = { state: 'failed', reason: 'x' }; };\n", 'no-restricted-syntax'],
+  ['a write into a unit\'s state (jobs)', 'daemon/core/jobs.ts', "import type { Unit } from './model.js';\nexport const x = (u: Unit): void => { if (u.s.state === 'ready') u.s.healthFails = 0; };\n", 'no-restricted-syntax'],
+  ['a unit rebuilt with another state (runtime)', 'daemon/runtime.ts', "import type { Unit } from './core/model.js';\nexport const x = (u: Unit): Unit => ({ ...u, s: { state: 'inactive' } });\n", 'no-restricted-syntax'],
+  ['fleet.ts reading a unit\'s state itself', 'daemon/core/fleet.ts', "import type { Unit } from './model.js';\nexport const x = (u: Unit): boolean => u.s.state === 'ready';\n", 'no-restricted-syntax'],
 ];
 
 for (const [what, file, code, rule] of wrong) {
@@ -47,6 +51,7 @@ const allowed: [string, string, string][] = [
   ['the API importing control.ts, errors.ts and the contract', 'daemon/api/routes/fine.ts', "import type { Control } from '../../control.js';\nimport { SupdError } from '../../errors.js';\nimport type { UnitsBody } from '../contract.js';\nexport type X = [Control, UnitsBody];\nexport const y = SupdError;\n"],
   ['the CLI importing contract types, errors and units/load', 'cli/fine.ts', "import type { UnitsBody } from '../daemon/api/contract.js';\nimport { SupdError } from '../daemon/errors.js';\nimport { loadUnits } from '../units/load.js';\nexport type X = UnitsBody;\nexport const y = [SupdError, loadUnits];\n"],
   ['units/ using node:path', 'units/fine.ts', "import path from 'node:path';\nexport const x = path.join;\n"],
+  ['fleet.ts asking the machine about a unit', 'daemon/core/fleet.ts', "import { isReady } from './machine.js';\nimport type { Unit } from './model.js';\nexport const x = (u: Unit): boolean => isReady(u);\n"],
 ];
 
 for (const [what, file, code] of allowed) {
