@@ -3,7 +3,7 @@
 // so nothing runs per unit between scrapes; prom-client itself is loaded, and its process metrics
 // started, on the first scrape, so a supd nobody scrapes pays neither its memory nor its timers.
 import type { Registry } from 'prom-client';
-import { ROLLOUT_STATES, UNIT_STATES, type UnitStatus, type RolloutView } from './control.js';
+import { ROLLOUT_STATES, ROLLOUT_STEP_STATES, UNIT_STATES, type UnitStatus, type RolloutView } from './control.js';
 import type { WarningCounts } from './warnings.js';
 
 export interface MetricsSource {
@@ -120,7 +120,7 @@ async function createRegistry(source: () => MetricsSource | null, units: () => U
       this.reset();
       for (const r of source()?.rollouts() ?? []) {
         if (r.state !== 'running') continue;
-        for (const st of ['pending', 'in-progress', 'ok', 'error', 'canceled'] as const) {
+        for (const st of ROLLOUT_STEP_STATES) {
           this.set({ rollout: r.id, target: r.target, state: st }, r.steps.filter((x) => x.state === st).length);
         }
       }

@@ -1,7 +1,7 @@
 // The records supd keeps in etcd (see keys.ts for where) and the fleet view read back from them.
 // Pure: parsing tolerates a record from another supd version (unknown fields are ignored, a
 // malformed one is reported, never thrown).
-import type { FleetHostView, FleetUnitView, FleetView, UnitStateName } from '../control.js';
+import { UNIT_STATES, type FleetHostView, type FleetUnitView, type FleetView, type UnitStateName } from '../control.js';
 import type { FleetKeys } from './keys.js';
 
 export interface HostRecord {
@@ -50,7 +50,7 @@ function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((r): r is string => typeof r === 'string') : [];
 }
 
-const STATES = new Set<string>(['inactive', 'waiting', 'starting', 'ready', 'draining', 'stopping', 'backoff', 'failed']);
+const STATES = new Set<string>(UNIT_STATES);
 
 export function parseUnit(text: string): UnitRecord | null {
   let v: unknown;
