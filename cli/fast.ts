@@ -2,10 +2,10 @@
 // without commander, which with its help machinery costs more start-up than the request itself.
 // Anything else (help, version, a usage error, an option this does not know) returns null and goes
 // to the full program, so every message and exit code of commander stays the one users see.
-import type { GlobalOptions } from './program.js';
-import { ROLLING_STRATEGIES } from '../daemon/api/limits.js';
+import type { GlobalOptions } from './context.js';
+import { COMMAND_FLAGS, GLOBAL_FLAGS, switchValue, words, type Flag } from './flags.js';
 
-export type FastCommand = 'status' | 'health' | 'start' | 'stop' | 'restart';
+export type FastCommand = keyof typeof COMMAND_FLAGS;
 
 export interface FastLine {
   command: FastCommand;
@@ -15,21 +15,31 @@ export interface FastLine {
   opts: Record<string, unknown>;
 }
 
-type Flag = { key: string; value: unknown } | { key: string; choices: readonly string[] };
+type FastFlag = { key: string; value: unknown } | { key: string; choices: readonly string[] };
 
-const GLOBAL_VALUES = new Set(['--socket', '--host', '--token']);
+/** Each option word of the switches and choices in `flags` (cli/flags.ts); options taking a free
+ * value are left out, so a line using one goes to commander. */
+function fastFlags(flags: readonly Flag[]): Record<string, FastFlag> {
+  const out: Record<string, FastFlag> = {};
+  for (const f of flags) {
+    if (f.kind === 'value') continue;
+    const fast: FastFlag = f.kind === 'choice' ? { key: f.key, choices: f.choices } : { key: f.key, value: switchValue(f) };
+    for (const w of words(f)) out[w] = fast;
+  }
+  return out;
+}
 
-const FLAGS: Record<FastCommand, Record<string, Flag>> = {
-  status: { '-l': { key: 'long', value: true }, '--long': { key: 'long', value: true } },
-  health: {},
-  start: { '--no-wait': { key: 'wait', value: false } },
-  stop: { '--safe': { key: 'safe', value: true }, '--no-wait': { key: 'wait', value: false } },
-  restart: {
-    '--safe': { key: 'safe', value: true },
-    '--no-wait': { key: 'wait', value: false },
-    '--with-dependents': { key: 'withDependents', value: true },
-    '--rolling': { key: 'rolling', choices: ROLLING_STRATEGIES },
-  },
+type GlobalValue = 'socket' | 'host' | 'token';
+type GlobalSwitch = 'json' | 'fleet';
+const GLOBAL_VALUES = new Map<string, GlobalValue>(GLOBAL_FLAGS.filter((f) => f.kind === 'value').flatMap((f) => words(f).map((w) => [w, f.key as GlobalValue])));
+const GLOBAL_SWITCHES = new Map<string, GlobalSwitch>(GLOBAL_FLAGS.filter((f) => f.kind === 'switch').flatMap((f) => words(f).map((w) => [w, f.key as GlobalSwitch])));
+
+const FLAGS: Record<FastCommand, Record<string, FastFlag>> = {
+  status: fastFlags(COMMAND_FLAGS.status),
+  health: fastFlags(COMMAND_FLAGS.health),
+  start: fastFlags(COMMAND_FLAGS.start),
+  stop: fastFlags(COMMAND_FLAGS.stop),
+  restart: fastFlags(COMMAND_FLAGS.restart),
 };
 
 /** start, stop and restart need at least one target (commander says so for them). */
@@ -55,16 +65,17 @@ export function parseFast(argv: readonly string[]): FastLine | null {
   for (; i < argv.length; ) {
     const word = argv[i] as string;
     if (!word.startsWith('-')) break;
-    if (word === '--json' || word === '--fleet') {
-      const key = word === '--json' ? 'json' : 'fleet';
+    const sw = GLOBAL_SWITCHES.get(word);
+    if (sw !== undefined) {
+      const key = sw;
       if (global[key] === true) return null;
       global[key] = true;
       i += 1;
       continue;
     }
     const { name, value, next } = optionValue(argv, i);
-    if (!GLOBAL_VALUES.has(name) || value === undefined) return null;
-    const key = name.slice(2) as 'socket' | 'host' | 'token';
+    const key = GLOBAL_VALUES.get(name);
+    if (key === undefined || value === undefined) return null;
     if (global[key] !== undefined) return null;
     global[key] = value;
     i = next;

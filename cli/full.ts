@@ -1,9 +1,9 @@
 // supctl's full command line: global options, one commander subcommand per cli/commands module,
 // help, version and usage errors (exit 2). cli/program.ts sends here what cli/fast.ts does not take.
 import { Command, CommanderError } from 'commander';
-import type { Context } from './context.js';
-import { failed, makeContext, withSuggestion, type GlobalOptions, type Io } from './program.js';
+import { failed, makeContext, withSuggestion, type Context, type GlobalOptions, type Io } from './context.js';
 import { COMMANDS, type CommandEntry } from './commands/index.js';
+import { addFlags, GLOBAL_FLAGS } from './flags.js';
 
 const EXIT_HELP = `
 Exit codes: 0 done; 1 the operation failed; 2 usage error; 3 supd cannot be reached;
@@ -27,16 +27,12 @@ export async function runFull(argv: readonly string[], io: Io): Promise<number> 
     .usage('[--socket PATH | --host URL --token TOKEN] [--json] COMMAND')
     .version(`supctl ${io.version}`, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help (every command has --help too)')
-    .option('--socket <path>', 'supd\'s unix socket (default: $SUPD_SOCKET or <stateDir>/supd.sock)')
-    .option('--host <url>', 'talk to supd over TCP instead, e.g. http://10.0.0.5:7878')
-    .option('--token <token>', 'bearer token for --host (default: $SUPCTL_TOKEN)')
-    .option('--json', 'print JSON for scripts')
-    .option('--fleet', 'act on the whole fleet: every host\'s units, HOST/UNIT targets')
     .addHelpText('after', EXIT_HELP)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(see supctl --help)')
     .exitOverride();
 
+  addFlags(program, GLOBAL_FLAGS);
   const ctx = makeContext(() => program.opts<GlobalOptions>(), io);
 
   let code = 0;

@@ -1,9 +1,11 @@
 // Pure renderers: API data in, text out (tables, durations, sizes, shell-quoted argv, failures).
 // No I/O here, so every format supctl prints is tested without a daemon.
 import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import type {
   CommandResult, ReloadPlan, ReloadResult, RolloutView, UnitFailure, UnitOutcome, UnitSpec, UnitStatus,
 } from '../daemon/api/contract.js';
+import { formatMs } from '../units/duration.js';
 
 /** 45s, 3m12s, 2h05m, 3d04h: two units at most, like `ps` and `systemctl` show ages. */
 export function formatDuration(ms: number | null): string {
@@ -161,7 +163,7 @@ function pruned(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(pruned);
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     if (v === null || (Array.isArray(v) && v.length === 0)) continue;
     if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
     out[k] = pruned(v);
@@ -172,18 +174,14 @@ function pruned(value: unknown): unknown {
 /** Keys whose numbers are durations in ms in the resolved spec. */
 const DURATION_KEYS = new Set(['timeout', 'interval', 'grace', 'delay', 'maxDelay', 'window', 'debounce', 'canary', 'soak']);
 
-/** A duration as a unit file writes it: the largest unit that divides it (20000 → 20s, 0 → 0ms). */
-export function durationText(ms: number): string {
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
+/** A duration as a unit file writes it: the largest unit that divides it (20000 → 20s, 0 → 0ms),
+ * units/duration.ts's one exact formatter. */
+export const durationText = formatMs;
 
 /** The resolved spec in its file's terms: durations as `20s`, ports by their names from `ports`. */
 function asWritten(value: unknown, key: string, portNames: ReadonlyMap<number, string>): unknown {
   if (typeof value === 'number' && DURATION_KEYS.has(key)) return durationText(value);
-  if (key === 'waitConnections' && Array.isArray(value)) return value.map((p) => (typeof p === 'number' ? (portNames.get(p) ?? p) : p));
+  if (key === 'waitConnections' && Array.isArray(value)) return (value as unknown[]).map((p) => (typeof p === 'number' ? (portNames.get(p) ?? p) : p));
   if (key === 'port' && typeof value === 'number' && portNames.has(value)) return `${value} (${portNames.get(value) ?? ''})`;
   if (Array.isArray(value)) return value.map((v) => asWritten(v, '', portNames));
   if (typeof value !== 'object' || value === null) return value;
@@ -209,7 +207,7 @@ export function showUnit(unit: UnitStatus & { spec: UnitSpec; runningArgv?: stri
   ].join('\n');
   const portNames = new Map(Object.entries(spec.ports).map(([n, p]) => [p, n]));
   // yaml costs ~50 ms to load and only `show` needs it: required here, on first use.
-  const { stringify } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  const { stringify } = createRequire(import.meta.url)('yaml') as typeof Yaml;
   return `${head}\n${stringify(asWritten(pruned(rest), '', portNames), { lineWidth: 0 })}`;
 }
 

@@ -2,6 +2,7 @@
 // the value formats (durations, sizes, host:port) with the messages a user sees when one is wrong.
 import os from 'node:os';
 import convict from 'convict';
+import { parseDuration } from '../units/duration.js';
 import { defaultStateDir } from './defaults.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -25,16 +26,7 @@ export interface RawConfig {
   };
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
-
-/** `250ms`, `5s`, `15m`, `1h`, `1d` (also `1.5s`) to ms; null when it is not a duration. */
-export function parseDuration(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(text);
-  if (!m) return null;
-  const unit = DURATION_UNITS[m[2] ?? ''];
-  return unit === undefined ? null : Math.round(Number(m[1]) * unit);
-}
 
 /** `64MB`, `512KB`, `1g`, `4096` to bytes, with binary multiples (1KB = 1024 bytes); null otherwise. */
 export function parseSize(text: string): number | null {
@@ -123,7 +115,7 @@ const FORMATS: Record<string, convict.Format> = {
     validate(v: unknown) {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail('a duration such as 250ms, 5s, 15m or 1h', v);
     },
-    coerce: (v: string) => parseDuration(v) ?? v,
+    coerce: (v: string) => parseDuration(v.trim()) ?? v,
   },
   'supd-size': {
     validate(v: unknown) {
@@ -258,7 +250,7 @@ export function settingsOf(schema: convict.Schema<RawConfig>): Setting[] {
       if (isLeaf(child)) {
         out.push({
           key,
-          format: String(child.format),
+          format: typeof child.format === 'string' ? child.format : String(child.format as unknown),
           env: child.env ?? '',
           arg: child.arg ?? '',
           placeholder: typeof child['placeholder'] === 'string' ? child['placeholder'] : null,
@@ -269,6 +261,6 @@ export function settingsOf(schema: convict.Schema<RawConfig>): Setting[] {
       }
     }
   };
-  walk(schema as Record<string, unknown>, '');
+  walk(schema, '');
   return out;
 }

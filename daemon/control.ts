@@ -1,20 +1,11 @@
 // The Control interface: all the HTTP API (and anything else outside the runtime) may call.
 // The API imports this file, never the core or the edges, so its routes are tested with a fake.
 import type { Diagnostic, Signal, UnitSpec } from '../units/types.js';
+import type { RolloutState, RolloutStepState, UnitStateName } from './core/states.js';
 
-export type UnitStateName =
-  | 'inactive'
-  | 'waiting'
-  | 'starting'
-  | 'ready'
-  | 'draining'
-  | 'stopping'
-  | 'backoff'
-  | 'failed';
-
-export const UNIT_STATES: readonly UnitStateName[] = [
-  'inactive', 'waiting', 'starting', 'ready', 'draining', 'stopping', 'backoff', 'failed',
-];
+// The state names are the core's (written once in core/states.ts); the API takes them from here.
+export { ROLLOUT_STATES, ROLLOUT_STEP_STATES, UNIT_STATES } from './core/states.js';
+export type { RolloutState, RolloutStepState, UnitStateName };
 
 export interface ExitView {
   code: number | null;
@@ -56,9 +47,6 @@ export interface UnitStatus {
   /** A reload changed the unit's file since its running process started: restart to apply. */
   changed: boolean;
 }
-
-export type RolloutStepState = 'pending' | 'in-progress' | 'ok' | 'error' | 'canceled';
-export type RolloutState = 'running' | 'ok' | 'error' | 'canceled' | 'interrupted';
 
 export interface RolloutView {
   id: string;

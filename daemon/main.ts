@@ -93,7 +93,7 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
   const tokens = readTokens(config.api.tokensFile);
 
   const first = await loadWithTopology(config.unitsDir, config.host);
-  for (const d of first.diagnostics) log[d.severity === 'error' ? 'error' : 'warn']({ code: d.code }, formatDiagnostic(d));
+  for (const d of first.diagnostics) log[d.severity === 'error' ? 'error' : 'warn']({ code: d.code }, formatDiagnostic(d, process.cwd()));
   if (first.topo === null || first.graph === null) {
     throw new ConfigError(`unit files in ${config.unitsDir} have errors; fix them (supctl validate ${config.unitsDir})`);
   }
@@ -241,7 +241,7 @@ function readTokens(file: string | null): Map<string, Role> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`config: api.tokensFile: ${file} must hold a JSON object mapping each token to a role`);
   }
-  for (const [token, role] of Object.entries(raw)) {
+  for (const [token, role] of Object.entries(raw as Record<string, unknown>)) {
     if (role !== 'viewer' && role !== 'operator' && role !== 'fleet' && role !== 'admin') {
       throw new ConfigError(`config: api.tokensFile: ${file}: a token has role ${JSON.stringify(role)}; roles are viewer, operator, fleet, admin`);
     }

@@ -3,7 +3,7 @@
 // so nothing runs per unit between scrapes; prom-client itself is loaded, and its process metrics
 // started, on the first scrape, so a supd nobody scrapes pays neither its memory nor its timers.
 import type { Registry } from 'prom-client';
-import { UNIT_STATES, type RolloutState, type UnitStatus, type RolloutView } from './control.js';
+import { ROLLOUT_STATES, ROLLOUT_STEP_STATES, UNIT_STATES, type UnitStatus, type RolloutView } from './control.js';
 import type { WarningCounts } from './warnings.js';
 
 export interface MetricsSource {
@@ -18,7 +18,6 @@ export interface TroubleSource {
   lostBytes(unit: string): number;
 }
 
-const ROLLOUT_STATES: readonly RolloutState[] = ['running', 'ok', 'error', 'canceled', 'interrupted'];
 
 // The event-loop delay histogram ticks at this resolution for as long as supd runs: prom-client's
 // 10 ms default alone costs an idle supd ~0.6 % of a core; 100 ms still sees every stall that long.
@@ -121,7 +120,7 @@ async function createRegistry(source: () => MetricsSource | null, units: () => U
       this.reset();
       for (const r of source()?.rollouts() ?? []) {
         if (r.state !== 'running') continue;
-        for (const st of ['pending', 'in-progress', 'ok', 'error', 'canceled'] as const) {
+        for (const st of ROLLOUT_STEP_STATES) {
           this.set({ rollout: r.id, target: r.target, state: st }, r.steps.filter((x) => x.state === st).length);
         }
       }

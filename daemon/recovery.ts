@@ -6,9 +6,9 @@
 // child can be neither reaped nor asked for its exit status, so the restart policy would run blind.
 import type { Logger } from 'pino';
 import type { UnitSpec } from '../units/types.js';
-import { stopWaves, type Recorded } from './core/recovery.js';
+import { stopWaves } from './core/recovery.js';
 import { killTree, membersOf, scanProcs, signalGroup, signalPid, waitGone, type ProcInfo } from './edges/proctree.js';
-import { readJournal } from './edges/journal.js';
+import { readJournal, type Recorded } from './edges/journal.js';
 
 export interface Survivor {
   unit: string;

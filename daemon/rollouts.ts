@@ -5,11 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { CommandResult, RollingOptions, RolloutView } from './control.js';
+import { ROLLOUT_STATES, ROLLOUT_STEP_STATES, type CommandResult, type RollingOptions, type RolloutView } from './control.js';
 import type { Rollout, RolloutPlan, RolloutStep } from './core/rollout.js';
 import { readStateJson } from './edges/state-files.js';
 import { SupdError } from './errors.js';
-import { parseDuration, parseMaxUnavailable } from '../units/convert.js';
+import { parseMaxUnavailable } from '../units/convert.js';
+import { parseDuration } from '../units/duration.js';
 
 /** Writes of a burst of changes are coalesced into one, this long after the first. */
 const WRITE_DELAY_MS = 50;
@@ -100,8 +101,8 @@ function serialise(rollouts: readonly Rollout[]): string {
   return JSON.stringify(rollouts);
 }
 
-const STEP_STATES = new Set(['pending', 'in-progress', 'ok', 'error', 'canceled']);
-const STATES = new Set(['running', 'ok', 'error', 'canceled', 'interrupted']);
+const STEP_STATES = new Set<string>(ROLLOUT_STEP_STATES);
+const STATES = new Set<string>(ROLLOUT_STATES);
 
 /** A saved rollout, checked field by field; older files (a `strategy` field, no plan) still load. */
 function fromSaved(x: unknown): Rollout | null {

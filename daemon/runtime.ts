@@ -631,7 +631,7 @@ export class Runtime implements Control {
       if (pid !== null) pids.push(pid);
     }
     try {
-      this.samples = pids.length === 0 ? new Map() : this.edges.stats.sampleNow(pids);
+      this.samples = pids.length === 0 ? new Map<number, Sample>() : this.edges.stats.sampleNow(pids);
     } catch (err) {
       this.log.debug({ err }, 'stats sample failed');
     }

@@ -5,7 +5,8 @@ import { commandArgv, hookArgv } from './command.js';
 import type { DiagnosticCode } from './diagnostics.js';
 import { DiagnosticCodes } from './diagnostics.js';
 import type { JsonPath } from './parse.js';
-import { DURATION_RE, formatPath, show } from './schema.js';
+import { parseDuration } from './duration.js';
+import { formatPath, show } from './schema.js';
 import type { RawUnit } from './schema.js';
 import type {
   Check, EnvFileSpec, FleetDeps, FleetRef, HealthSpec, LbSpec, LimitsSpec, LimitValue, MaxUnavailable, Ms, PreStartSpec, ReadySpec,
@@ -26,7 +27,6 @@ export interface UnitIdentity {
 export type SubstitutedUnit = Omit<RawUnit, 'ports'> & { ports?: Record<string, number> };
 
 const SECOND = 1000;
-const UNIT_MS: Record<string, number> = { ms: 1, s: SECOND, m: 60 * SECOND, h: 3600 * SECOND };
 const CHECK_KINDS = ['tcp', 'http', 'exec', 'log'] as const;
 const DEFAULT_CHECK_HOST = '127.0.0.1';
 
@@ -224,7 +224,6 @@ function limitAbove(soft: LimitValue, hard: LimitValue): boolean {
   return hard !== 'infinity' && (soft === 'infinity' || soft > hard);
 }
 
-/** `250ms`, `2s`, `1m30s`, `1.5h`, or 0 → ms; null when not a duration. */
 /** `maxUnavailable`: a whole number ≥ 1, or a percentage `P%` with 0 < P ≤ 100. */
 export function parseMaxUnavailable(value: string | number): MaxUnavailable | null {
   if (typeof value === 'number') return Number.isInteger(value) && value >= 1 ? { count: value } : null;
@@ -241,16 +240,6 @@ function maxUnavailableOf(value: string | number | undefined, fail: Report): Max
   const m = parseMaxUnavailable(value);
   if (m === null) fail(['rollout', 'maxUnavailable'], `rollout.maxUnavailable: expected a count of units (1 or more) or a percentage like 25%, got ${show(value)}`);
   return m;
-}
-
-export function parseDuration(value: string | number): Ms | null {
-  if (value === 0 || value === '0') return 0;
-  if (typeof value !== 'string' || !DURATION_RE.test(value)) return null;
-  let total = 0;
-  for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
-    total += Number(m[1]) * (UNIT_MS[m[2] ?? 'ms'] ?? 1);
-  }
-  return Math.round(total);
 }
 
 export function normaliseSignal(name: string): Signal {

@@ -109,7 +109,7 @@ function namesIn(file: string, value: unknown): string[] {
   const id = fileUnitName(file);
   if (id.kind === 'unit') return [id.name];
   const instances = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)['instances'] : null;
-  return instances !== null && typeof instances === 'object' ? Object.keys(instances as object) : [];
+  return instances !== null && typeof instances === 'object' ? Object.keys(instances) : [];
 }
 
 function readError(message: string, e: unknown): Diagnostic {

@@ -273,7 +273,7 @@ function substituteUnit(
   }
   out['ports'] = ports;
   // The schema checked the raw keys; substitution only rewrote strings inside them.
-  return out as SubstitutedUnit;
+  return out;
 }
 
 function substituteTree(value: unknown, at: JsonPath, ctx: SubstContext, report: ReportIn): unknown {

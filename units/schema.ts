@@ -5,13 +5,13 @@ import type { Static } from 'typebox';
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { closest } from './diagnostics.js';
+import { DURATION_TERMS } from './duration.js';
 import type { PathSegment } from './parse.js';
 import { SIGNALS } from './types.js';
 
 /** Allows `${…}` anywhere in a string whose final form is checked after substitution. */
 const SUBST = String.raw`.*\$\{.*`;
-export const DURATION_RE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
-const DURATION = String.raw`^(?:(?:\d+(?:\.\d+)?(?:ms|s|m|h))+|0|${SUBST})$`;
+const DURATION = String.raw`^(?:${DURATION_TERMS}|0|${SUBST})$`;
 export const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const NAME_TEXT = 'letters, digits, _ . - (not starting with . or -)';
 

@@ -181,7 +181,7 @@ function where(p: Position): string {
  * `units/b.yaml:3:11: requires "nope": no such unit (known: a, c)`; warnings say so. The file is
  * shown relative to `cwd` when that is shorter.
  */
-export function formatDiagnostic(d: Diagnostic, cwd: string = process.cwd()): string {
+export function formatDiagnostic(d: Diagnostic, cwd: string): string {
   const prefix = d.severity === 'warning' ? 'warning: ' : '';
   if (!d.pos) return `${prefix}${d.message}`;
   const rel = path.relative(cwd, d.pos.file);

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import type { OptionValues } from 'commander';
 import { SupdError } from '../../daemon/errors.js';
 import type { Context } from '../context.js';
+import type { CommandEntry } from './index.js';
 
 export const name = 'completion';
 export const description = 'print a shell completion script: source <(supctl completion bash), or zsh';
@@ -35,9 +36,8 @@ interface Described {
   options: string[];
 }
 
-async function describe(): Promise<Described[]> {
-  const { COMMANDS } = await import('./index.js');
-  return COMMANDS.filter((c) => !c.hidden).map((c) => {
+function describe(commands: readonly CommandEntry[]): Described[] {
+  return commands.filter((c) => !c.hidden).map((c) => {
     const cmd = new Command(c.name);
     c.configure(cmd);
     return { name: c.name, options: [...cmd.options.flatMap((o) => [o.short, o.long]).filter((f): f is string => f !== undefined), '--help'] };
@@ -122,8 +122,10 @@ compdef _supctl supctl
 `;
 }
 
-export async function run(args: Args, ctx: Context): Promise<number> {
-  const commands = await describe();
+/** `registry`: every command, this one included, handed in by cli/commands/index.ts (importing
+ * the registry from here would be an import cycle). */
+export async function run(args: Args, ctx: Context, registry: readonly CommandEntry[]): Promise<number> {
+  const commands = describe(registry);
   ctx.out(args.shell === 'bash' ? bash(commands) : zsh(commands));
   return 0;
 }

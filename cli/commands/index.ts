@@ -38,6 +38,17 @@ export function entry<A>(mod: CommandModule<A> & { hidden?: boolean }): CommandE
   };
 }
 
+/** completion describes every command, itself included: it is handed the registry, not importing it. */
+function completionEntry(): CommandEntry {
+  return {
+    name: completion.name,
+    description: completion.description,
+    hidden: false,
+    configure: (cmd) => completion.configure(cmd),
+    execute: (operands, opts, ctx) => completion.run(completion.parse(operands, opts), ctx, COMMANDS),
+  };
+}
+
 export const COMMANDS: readonly CommandEntry[] = [
   entry(status),
   entry(start),
@@ -51,6 +62,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   entry(health),
   entry(rollouts),
   entry(top),
-  entry(completion),
+  completionEntry(),
   entry(completeTargets),
 ];

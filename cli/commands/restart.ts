@@ -2,8 +2,10 @@
 // [--with-dependents] TARGET…
 import type { Command, OptionValues } from 'commander';
 import { ROLLING_STRATEGIES, type RollingStrategy } from '../../daemon/api/limits.js';
+import { parseDuration } from '../../units/duration.js';
 import { SupdError } from '../../daemon/errors.js';
 import { act } from '../act.js';
+import { COMMAND_FLAGS, addFlags } from '../flags.js';
 import type { ActArgs } from '../act.js';
 import type { Context } from '../context.js';
 
@@ -12,27 +14,23 @@ export const description = 'restart units; --rolling (or --max-unavailable, --ca
 
 export function configure(cmd: Command): void {
   // Optional for commander only: `--canary web` takes `web` as the soak time, which parse() gives back.
-  cmd.argument('[targets...]', 'units, groups or all')
-    .option('--safe', 'drain each unit before stopping it')
-    .addOption(cmd.createOption('--rolling <strategy>', 'restart one unit or one half at a time').choices(ROLLING_STRATEGIES))
-    .option('--max-unavailable <n>', 'rolling: at most N units (or P% of them) out of service at once')
-    .option('--canary [soak]', 'rolling: restart the first unit alone and keep it ready and healthy for SOAK (default 30s) first')
-    .option('--with-dependents', 'also restart the units that require the targets, in order')
-    .option('--no-wait', 'return once the restart is under way');
+  addFlags(cmd.argument('[targets...]', 'units, groups or all'), COMMAND_FLAGS.restart);
 }
 
 function isStrategy(v: unknown): v is RollingStrategy {
   return typeof v === 'string' && (ROLLING_STRATEGIES as readonly string[]).includes(v);
 }
 
-/** A soak time as `--canary` takes it (what is not one is a target). */
-const SOAK = /^\d+(ms|s|m|h)$/;
+/** A soak time as `--canary` takes it, in the one duration grammar (what is not one is a target). */
+function isSoak(word: string): boolean {
+  return word !== '0' && parseDuration(word) !== null;
+}
 
 export function parse(operands: readonly string[], opts: OptionValues): ActArgs {
   const rolling: unknown = opts['rolling'];
   const targets = [...operands];
   let canary: unknown = opts['canary'];
-  if (typeof canary === 'string' && !SOAK.test(canary)) {
+  if (typeof canary === 'string' && !isSoak(canary)) {
     targets.unshift(canary);
     canary = true;
   }

@@ -1,6 +1,7 @@
 // supctl start TARGET…: start the targets and what they require; waits until ready unless --no-wait.
 import type { Command, OptionValues } from 'commander';
 import { act } from '../act.js';
+import { COMMAND_FLAGS, addFlags } from '../flags.js';
 import type { ActArgs } from '../act.js';
 import type { Context } from '../context.js';
 
@@ -8,7 +9,7 @@ export const name = 'start';
 export const description = 'start units (and what they require) in dependency order; wait until ready';
 
 export function configure(cmd: Command): void {
-  cmd.argument('<targets...>', 'units, groups or all').option('--no-wait', 'return once the start is under way');
+  addFlags(cmd.argument('<targets...>', 'units, groups or all'), COMMAND_FLAGS.start);
 }
 
 export function parse(operands: readonly string[], opts: OptionValues): ActArgs {

@@ -2,6 +2,7 @@
 import type { Command, OptionValues } from 'commander';
 import type { Context } from '../context.js';
 import { json, statusTable } from '../render.js';
+import { COMMAND_FLAGS, addFlags } from '../flags.js';
 import { configureTargets, parseTargets, unitsOf } from '../targets.js';
 import type { TargetArgs } from '../targets.js';
 import type { FleetView } from '../../daemon/api/contract.js';
@@ -14,7 +15,7 @@ export interface Args extends TargetArgs {
 
 export function configure(cmd: Command): void {
   configureTargets(cmd);
-  cmd.option('-l, --long', 'every column and the whole reason, however wide the terminal');
+  addFlags(cmd, COMMAND_FLAGS.status);
 }
 
 export function parse(operands: readonly string[], opts: OptionValues): Args {

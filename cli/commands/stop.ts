@@ -1,6 +1,7 @@
 // supctl stop [--safe] TARGET…: stop dependents first, then the targets; --safe drains them.
 import type { Command, OptionValues } from 'commander';
 import { act } from '../act.js';
+import { COMMAND_FLAGS, addFlags } from '../flags.js';
 import type { ActArgs } from '../act.js';
 import type { Context } from '../context.js';
 
@@ -8,9 +9,7 @@ export const name = 'stop';
 export const description = 'stop units (their dependents first); --safe drains them before stopping';
 
 export function configure(cmd: Command): void {
-  cmd.argument('<targets...>', 'units, groups or all')
-    .option('--safe', 'drain first (safeStop), then stop')
-    .option('--no-wait', 'return once the stop is under way');
+  addFlags(cmd.argument('<targets...>', 'units, groups or all'), COMMAND_FLAGS.stop);
 }
 
 export function parse(operands: readonly string[], opts: OptionValues): ActArgs {

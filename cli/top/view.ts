@@ -37,7 +37,6 @@ export function printable(text: string): string {
   return text
     .replace(/\t/g, '  ')
     // CSI and OSC sequences whole, then any other C0/C1 control character.
-    // eslint-disable-next-line no-control-regex
     .replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x1f\x7f-\x9f]/g, '');
 }
 

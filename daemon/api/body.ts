@@ -50,6 +50,6 @@ export function installJsonBodies(app: FastifyInstance): void {
       done(new SupdError('SUPD_BAD_REQUEST', `JSON body nested deeper than ${MAX_BODY_DEPTH} levels (at character ${past + 1}); supd's bodies are flat objects`), undefined);
       return;
     }
-    parse(req, text, done);
+    void parse(req, text, done);
   });
 }

@@ -2,8 +2,8 @@
 // Routes validate and serialise with them; supctl reads the same shapes through `import type`.
 import { Type } from 'typebox';
 import type { Static, TSchema } from 'typebox';
-import type {
-  CommandResult, ReloadPlan, ReloadResult, RolloutView, UnitActionResult, UnitOutcome, UnitStatus,
+import {
+  ROLLOUT_STATES, ROLLOUT_STEP_STATES, UNIT_STATES, type CommandResult, type ReloadPlan, type ReloadResult, type RolloutView, type UnitActionResult, type UnitOutcome, type UnitStatus,
 } from '../control.js';
 import type { Diagnostic, UnitSpec } from '../../units/types.js';
 import { SIGNALS } from '../../units/types.js';
@@ -105,10 +105,10 @@ export interface ErrorBody {
 }
 
 const UnitStateSchema = Type.Unsafe<UnitStatus['state']>({
-  enum: ['inactive', 'waiting', 'starting', 'ready', 'draining', 'stopping', 'backoff', 'failed'],
+  enum: [...UNIT_STATES],
 });
 const RolloutStepStateSchema = Type.Unsafe<RolloutView['steps'][number]['state']>({
-  enum: ['pending', 'in-progress', 'ok', 'error', 'canceled'],
+  enum: [...ROLLOUT_STEP_STATES],
 });
 
 export const ExitViewSchema = Type.Object({
@@ -156,7 +156,7 @@ export const RolloutViewSchema = Type.Object({
   maxUnavailable: nullable<string>('string'),
   budget: Type.Integer(),
   canary: nullable<number>('integer'),
-  state: Type.Unsafe<RolloutView['state']>({ enum: ['running', 'ok', 'error', 'canceled', 'interrupted'] }),
+  state: Type.Unsafe<RolloutView['state']>({ enum: [...ROLLOUT_STATES] }),
   trigger: Str,
   safe: Type.Boolean(),
   created: Str,

@@ -1,6 +1,7 @@
 // The data of the pure core: one unit's state (a union carrying only what is valid in each state),
 // the events the edges feed in, and the effects the core asks the edges to perform.
 import type { Check, Requirement } from '../../units/types.js';
+import type { UnitStateName } from './states.js';
 
 /** A stop (or restart) asked for while the unit's dependents still run: it is carried out once they
  * are down (the fleet sends `dependentsStopped`). */
@@ -27,7 +28,12 @@ export type UnitState =
   | { state: 'backoff'; attempt: number; until: number; cause: string }
   | { state: 'failed'; reason: string };
 
-export type StateName = UnitState['state'];
+/** The unit's state names, written once in core/states.ts; the union above must name exactly those
+ * (the two checks below fail to compile otherwise). */
+export type StateName = UnitStateName;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const statesAgree: Same<UnitState['state'], UnitStateName> = true;
+void statesAgree;
 
 /** What happens once a stopping (or draining) unit's process has exited. `recover` applies the
  * restart policy as if the process had crashed (ready timeout, failed liveness probe). */
@@ -71,6 +77,7 @@ export interface Unit {
 export function newUnit(name: string, now: number): Unit {
   return {
     name,
+    // eslint-disable-next-line no-restricted-syntax -- a new unit's first state, before any event
     s: { state: 'inactive' },
     goal: 'down',
     gen: 0,

@@ -1,6 +1,10 @@
 // The restart policy as arithmetic on a unit's history: whether an exit restarts the unit,
 // after how long (exponential backoff), or gives up (more than `burst` crashes within `window`).
 import type { RestartSpec } from '../../units/types.js';
+import { formatMs as fmtMs } from '../../units/duration.js';
+
+// Reasons show durations as unit files write them (one formatter, units/duration.ts).
+export { fmtMs };
 
 export interface History {
   /** Times of earlier crashes (any order); only those inside the window count. */
@@ -56,11 +60,4 @@ export function backoffDelay(restart: RestartSpec, attempt: number): number {
   if (restart.delay <= 0) return 0;
   const exp = Math.min(attempt - 1, 40);
   return Math.min(restart.delay * 2 ** exp, restart.maxDelay);
-}
-
-export function fmtMs(ms: number): string {
-  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0 && ms > 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }

@@ -8,7 +8,7 @@
 // as a step, and no serving unit is taken out until they are ready. With a canary, the first unit
 // is rolled alone and must stay ready and healthy for the soak time before any other is touched.
 // The first failure stops the rollout; steps in progress finish on their own.
-import type { RolloutState, RolloutStepState } from '../control.js';
+import type { RolloutState, RolloutStepState } from './states.js';
 
 export type Strategy = 'one-by-one' | 'half-by-half';
 

@@ -1,11 +1,78 @@
 // The unit journal in the state dir: one JSON line per spawn, exit and hand-set goal, appended
 // synchronously (a SIGKILL between a spawn and its record would leave an orphan no one knows of;
-// an append costs microseconds). Rewritten compactly at boot and whenever it grows large.
+// an append costs microseconds). Rewritten compactly at boot and whenever it grows large. The
+// format is this file's alone: its records, and their replay into what may still run.
 import fs from 'node:fs';
 import path from 'node:path';
-import { replay, type JournalRecord, type Recorded } from '../core/recovery.js';
 import { readProc } from './proctree.js';
 import { readStateText, setAside, type StateReport } from './state-files.js';
+
+/** One line of `<stateDir>/units.journal`. `start` is the process start time from
+ * /proc/<pid>/stat (clock ticks since boot): with the pid it names one process, never a reuse. */
+export type JournalRecord =
+  | { t: 'run'; unit: string; pid: number; start: number }
+  | { t: 'exit'; unit: string; pid: number }
+  | { t: 'goal'; unit: string; goal: 'up' | 'down' };
+
+export interface Recorded {
+  /** Processes spawned and not seen exiting: they may still run. */
+  runs: Map<string, { pid: number; start: number }[]>;
+  /** The last goal the operator set by hand, per unit. */
+  goals: Map<string, 'up' | 'down'>;
+  /** Lines that did not parse (a torn last write, usually). */
+  bad: number;
+}
+
+export function parseRecord(line: string): JournalRecord | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null) return null;
+  const r = v as Record<string, unknown>;
+  if (typeof r.unit !== 'string') return null;
+  switch (r.t) {
+    case 'run':
+      return Number.isInteger(r.pid) && Number.isInteger(r.start) ? { t: 'run', unit: r.unit, pid: r.pid as number, start: r.start as number } : null;
+    case 'exit':
+      return Number.isInteger(r.pid) ? { t: 'exit', unit: r.unit, pid: r.pid as number } : null;
+    case 'goal':
+      return r.goal === 'up' || r.goal === 'down' ? { t: 'goal', unit: r.unit, goal: r.goal } : null;
+    default:
+      return null;
+  }
+}
+
+export function replay(text: string): Recorded {
+  const runs = new Map<string, { pid: number; start: number }[]>();
+  const goals = new Map<string, 'up' | 'down'>();
+  let bad = 0;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const r = parseRecord(line);
+    if (r === null) {
+      bad++;
+      continue;
+    }
+    switch (r.t) {
+      case 'run':
+        runs.set(r.unit, [...(runs.get(r.unit) ?? []), { pid: r.pid, start: r.start }]);
+        break;
+      case 'exit': {
+        const left = (runs.get(r.unit) ?? []).filter((p) => p.pid !== r.pid);
+        if (left.length > 0) runs.set(r.unit, left);
+        else runs.delete(r.unit);
+        break;
+      }
+      case 'goal':
+        goals.set(r.unit, r.goal);
+        break;
+    }
+  }
+  return { runs, goals, bad };
+}
 
 export const JOURNAL_FILE = 'units.journal';
 

@@ -3,27 +3,10 @@
 // follow and the `log:` readiness watch. One writer per unit serialises writes and rotations.
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { UnitLog } from './unitlog.js';
+import { UnitLog, type LogFollower, type LogStoreOptions, type LogWatch } from './unitlog.js';
 
-export interface LogStoreOptions {
-  logDir: string;
-  /** Rotate once the file would pass this many bytes; 0 never rotates. */
-  maxSize: number;
-  /** Rotated files kept; 0 keeps none (the full file is removed and started anew). */
-  keep: number;
-  /** Write and stream errors; never thrown. */
-  onError?: (unit: string, message: string) => void;
-  /** Bytes queued for one unit before its pipes are paused (the child then blocks on write). */
-  highWaterMark?: number;
-}
-
-export interface LogFollower {
-  close(): void;
-}
-
-export interface LogWatch {
-  cancel(): void;
-}
+// The options and handles are unitlog.ts's (it uses them; this file only adds the per-unit map).
+export type { LogFollower, LogStoreOptions, LogWatch } from './unitlog.js';
 
 export interface LogStore {
   /** Captures the streams of one new process (stdout and stderr, in one call) into the unit's

@@ -25,7 +25,7 @@ export async function unixPeerUid(socket: Socket): Promise<PeerUid> {
   let table: string;
   try {
     table = await new Promise<string>((resolve, reject) => {
-      execFile('ss', ['-xpnH'], { timeout: SS_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, out) => (err ? reject(err) : resolve(out)));
+      execFile('ss', ['-xpnH'], { timeout: SS_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, out) => (err ? reject(new Error(err.message, { cause: err })) : resolve(out)));
     });
   } catch (e) {
     return { uid: null, why: `ss (iproute2) failed: ${(e as Error).message}` };

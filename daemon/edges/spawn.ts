@@ -4,6 +4,7 @@
 // respawn never runs beside a leftover (systemd's KillMode=control-group, by process group).
 import { spawn as spawnChild, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { formatMs } from '../../units/duration.js';
 import type { PreStartSpec } from '../../units/types.js';
 import { runCommand } from './commands.js';
 import type { IdFiles } from './ids.js';
@@ -193,10 +194,6 @@ function describeSpawnError(req: SpawnRequest, e: unknown): string {
   if (err.code === 'ENOENT') return `command not found: ${cmd}`;
   if (err.code === 'EACCES') return `permission denied: ${cmd}`;
   return `cannot spawn ${cmd}: ${err.message}`;
-}
-
-export function formatMs(ms: number): string {
-  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 /** One poller for every spawn waiting on its ports: however many units restart at once, the

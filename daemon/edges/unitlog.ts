@@ -4,8 +4,27 @@
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { closeFd, fileSize, findCut, openFd, readTail, shiftFiles, splitAt, writev } from './logfiles.js';
-import type { LogFollower, LogStoreOptions, LogWatch } from './logs.js';
 import { createWatcher, scanChunk, type Watcher } from './logwatch.js';
+
+export interface LogStoreOptions {
+  logDir: string;
+  /** Rotate once the file would pass this many bytes; 0 never rotates. */
+  maxSize: number;
+  /** Rotated files kept; 0 keeps none (the full file is removed and started anew). */
+  keep: number;
+  /** Write and stream errors; never thrown. */
+  onError?: (unit: string, message: string) => void;
+  /** Bytes queued for one unit before its pipes are paused (the child then blocks on write). */
+  highWaterMark?: number;
+}
+
+export interface LogFollower {
+  close(): void;
+}
+
+export interface LogWatch {
+  cancel(): void;
+}
 
 // The start of each process's output is kept (copied, so no large pipe buffer stays pinned)
 // for a `log:` watch armed after the process began writing: readiness lines come early, and
@@ -288,7 +307,7 @@ export class UnitLog {
         try {
           resolve(await fn());
         } catch (e) {
-          reject(e);
+          reject(e instanceof Error ? e : new Error(String(e)));
         }
       });
       this.kick();

@@ -3,6 +3,7 @@
 // (what cross-host requirements wait on), reads the fleet's status from etcd, and forwards
 // commands for `HOST/UNIT` to the owning supd with fleet.token.
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Logger } from 'pino';
 import { SupdError } from '../errors.js';
 import type { FleetControl, FleetRolloutView, FleetView, ForwardRequest, ForwardResponse } from '../control.js';
@@ -327,7 +328,7 @@ export class FleetMember implements FleetControl {
       throw new SupdError('SUPD_FLEET_UNAVAILABLE', `cannot reach supd on ${host} at ${api}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     if (res.body === null) return { status: res.status, body: Readable.from([]) };
-    return { status: res.status, body: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>) };
+    return { status: res.status, body: Readable.fromWeb(res.body as WebReadableStream<Uint8Array>) };
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 // The records supd keeps in etcd (see keys.ts for where) and the fleet view read back from them.
 // Pure: parsing tolerates a record from another supd version (unknown fields are ignored, a
 // malformed one is reported, never thrown).
-import type { FleetHostView, FleetUnitView, FleetView, UnitStateName } from '../control.js';
+import { UNIT_STATES, type FleetHostView, type FleetUnitView, type FleetView, type UnitStateName } from '../control.js';
 import type { FleetKeys } from './keys.js';
 
 export interface HostRecord {
@@ -43,14 +43,14 @@ export function parseHost(text: string): HostRecord | null {
     return null;
   }
   if (!isObj(v) || typeof v['name'] !== 'string' || typeof v['api'] !== 'string') return null;
-  return { name: v['name'], api: v['api'], version: String(v['version'] ?? '?'), started: String(v['started'] ?? '') };
+  return { name: v['name'], api: v['api'], version: scalarText(v['version'], '?'), started: scalarText(v['started'], '') };
 }
 
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((r): r is string => typeof r === 'string') : [];
 }
 
-const STATES = new Set<string>(['inactive', 'waiting', 'starting', 'ready', 'draining', 'stopping', 'backoff', 'failed']);
+const STATES = new Set<string>(UNIT_STATES);
 
 export function parseUnit(text: string): UnitRecord | null {
   let v: unknown;
@@ -126,4 +126,9 @@ export function viewOf(keys: FleetKeys, kvs: ReadonlyMap<string, string>, self: 
       };
     });
   return { self, hosts: hostViews, units: unitViews };
+}
+
+/** A scalar field as text (another supd version may write a number); anything else is `fallback`. */
+function scalarText(v: unknown, fallback: string): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : fallback;
 }

@@ -1,5 +1,6 @@
 // Tokens and roles on the TCP server; the unix-socket server asks for none.
 import t from 'tap';
+import type { ErrorBody } from '../../daemon/api/contract.js';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { bearerToken, tokenLookup } from '../../daemon/api/auth.js';
@@ -23,7 +24,7 @@ t.test('an unknown token is 401', async (t) => {
   const { app } = server(t, fleet(), { tcp: true });
   const res = await app.inject({ method: 'GET', url: '/v1/units', headers: bearer('guess') });
   t.equal(res.statusCode, 401);
-  t.equal(res.json().error.message, 'unknown token');
+  t.equal(res.json<ErrorBody>().error.message, 'unknown token');
 });
 
 t.test('a viewer reads but cannot stop (403); the Control never sees the command', async (t) => {

@@ -1,6 +1,7 @@
 // Error shapes: schema rejections name the field, broken JSON is a 400 and the server lives on,
 // unknown routes are JSON 404s, and a throwing Control is a 500 that does not crash anything.
 import t from 'tap';
+import type { ErrorBody } from '../../daemon/api/contract.js';
 import { server } from './helpers.js';
 
 const bad: [string, string, unknown, RegExp][] = [
@@ -15,8 +16,8 @@ for (const [what, url, payload, message] of bad) {
     const { app, control } = server(t);
     const res = await app.inject({ method: 'POST', url, payload: JSON.stringify(payload), headers: { 'content-type': 'application/json' } });
     t.equal(res.statusCode, 400);
-    t.equal(res.json().error.code, 'SUPD_BAD_REQUEST');
-    t.match(res.json().error.message, message);
+    t.equal(res.json<ErrorBody>().error.code, 'SUPD_BAD_REQUEST');
+    t.match(res.json<ErrorBody>().error.message, message);
     t.same(control.commands, [], 'nothing reached the Control');
   });
 }
@@ -45,7 +46,7 @@ t.test('a body of another media type is refused with the error shape', async (t)
   const { app } = server(t);
   const res = await app.inject({ method: 'POST', url: '/v1/units/web/start', payload: 'safe=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   t.equal(res.statusCode, 415);
-  t.equal(res.json().error.code, 'SUPD_UNSUPPORTED_MEDIA_TYPE');
+  t.equal(res.json<ErrorBody>().error.code, 'SUPD_UNSUPPORTED_MEDIA_TYPE');
 });
 
 t.test('an unknown route, or an unknown action, is a JSON 404', async (t) => {
@@ -63,7 +64,7 @@ t.test('an unexpected error in the Control is a 500 SUPD_INTERNAL, and later req
   };
   const res = await app.inject({ method: 'POST', url: '/v1/units/db/restart', payload: {} });
   t.equal(res.statusCode, 500);
-  t.equal(res.json().error.code, 'SUPD_INTERNAL');
+  t.equal(res.json<ErrorBody>().error.code, 'SUPD_INTERNAL');
   t.notMatch(res.body, /cannot read properties/, 'internals stay in the log');
   t.equal((await app.inject({ method: 'GET', url: '/v1/units' })).statusCode, 200);
 });
@@ -75,5 +76,5 @@ t.test('a throwing metrics() is a 500 with the error shape, not a crash', async 
   };
   const res = await app.inject({ method: 'GET', url: '/metrics' });
   t.equal(res.statusCode, 500);
-  t.equal(res.json().error.code, 'SUPD_INTERNAL');
+  t.equal(res.json<ErrorBody>().error.code, 'SUPD_INTERNAL');
 });

@@ -70,7 +70,7 @@ t.test('every route × every malformed body: a 4xx of the one error shape, nothi
         continue;
       }
       t.equal(res.statusCode, kind.status, `${what}: status`);
-      const body = res.json() as { error?: { code?: string; message?: string } };
+      const body = res.json<{ error?: { code?: string; message?: string } }>();
       const code = body.error?.code ?? '';
       t.ok(Object.hasOwn(ErrorCodes, code), `${what}: registered code (${code})`);
       t.equal(ErrorCodes[code as keyof typeof ErrorCodes]?.status, res.statusCode, `${what}: the code's status is the one answered`);

@@ -1,5 +1,6 @@
 // POST /v1/units/:target/kill and /reload: bodies, roles, and a failed unit as the one error shape.
 import t from 'tap';
+import type { ErrorBody } from '../../daemon/api/contract.js';
 import { bearer, server } from './helpers.js';
 
 t.test('kill takes a signal with or without SIG and answers each unit of the target', async (t) => {
@@ -14,17 +15,17 @@ t.test('kill takes a signal with or without SIG and answers each unit of the tar
   t.same(control.actions, [{ kind: 'kill', target: 'web', signal: 'SIGUSR1' }, { kind: 'kill', target: 'db', signal: 'SIGTERM' }]);
   const bad = await app.inject({ method: 'POST', url: '/v1/units/db/kill', payload: { signal: 'SIGNOPE' } });
   t.equal(bad.statusCode, 400);
-  t.equal(bad.json().error.code, 'SUPD_BAD_REQUEST');
+  t.equal(bad.json<ErrorBody>().error.code, 'SUPD_BAD_REQUEST');
 });
 
 t.test('a unit that cannot be reloaded is a 500 with every outcome in details', async (t) => {
   const { app } = server(t);
   const r = await app.inject({ method: 'POST', url: '/v1/units/all/reload' });
   t.equal(r.statusCode, 500);
-  const body = r.json();
+  const body = r.json<ErrorBody & { error: { details: { units: { unit: string; ok: boolean }[] } } }>();
   t.equal(body.error.code, 'SUPD_OPERATION_FAILED');
   t.equal(body.error.details.units.length, 4);
-  t.same(body.error.details.units.filter((u: { ok: boolean }) => !u.ok).map((u: { unit: string }) => u.unit), ['worker']);
+  t.same(body.error.details.units.filter((u) => !u.ok).map((u) => u.unit), ['worker']);
   t.equal((await app.inject({ method: 'POST', url: '/v1/units/nope/reload' })).statusCode, 404);
 });
 

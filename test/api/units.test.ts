@@ -1,5 +1,6 @@
 // Unit routes through inject(): bodies, defaults, failures, conflicts, reload, rollouts, health.
 import t from 'tap';
+import type { CommandResult, ErrorBody, RolloutBody, RolloutsBody, UnitsBody } from '../../daemon/api/contract.js';
 import { okResult, rolloutView } from '../fakes/control.js';
 import { server } from './helpers.js';
 
@@ -7,10 +8,10 @@ t.test('GET /v1/units lists every unit with its status fields', async (t) => {
   const { app } = server(t);
   const res = await app.inject({ method: 'GET', url: '/v1/units' });
   t.equal(res.statusCode, 200);
-  const body = res.json();
-  t.same(body.units.map((u: { name: string }) => u.name), ['db', 'web_1', 'web_2', 'worker']);
+  const body = res.json<UnitsBody>();
+  t.same(body.units.map((u) => u.name), ['db', 'web_1', 'web_2', 'worker']);
   t.match(body.units[3], { name: 'worker', state: 'failed', pid: null, lastExit: { code: 1, signal: null } });
-  t.same(Object.keys(body.units[0]).sort(), [
+  t.same(Object.keys(body.units[0] ?? {}).sort(), [
     'changed', 'connections', 'cpu', 'forced', 'goal', 'groups', 'lastExit', 'lbDisabled', 'logError', 'memory', 'name', 'pid',
     'reason', 'restarts', 'retryIn', 'rollout', 'since', 'stale', 'state', 'uptime',
   ]);
@@ -44,7 +45,7 @@ t.test('POST /v1/jobs: one command over several targets, every unit with its out
   const { app, control } = server(t);
   const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { action: 'stop', targets: ['db', 'web'], safe: true } });
   t.equal(res.statusCode, 200, res.body);
-  t.same(res.json().outcomes.map((o: { unit: string; outcome: string }) => `${o.unit} ${o.outcome}`), ['db done', 'web_1 done', 'web_2 done']);
+  t.same(res.json<CommandResult>().outcomes.map((o) => `${o.unit} ${o.outcome}`), ['db done', 'web_1 done', 'web_2 done']);
   t.same(control.commands, [{ action: 'stop', targets: ['db', 'web'], safe: true, wait: true, rolling: null, withDependents: false, by: 'api' }]);
   const bad = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { action: 'start', targets: [] } });
   t.equal(bad.statusCode, 400, 'at least one target');
@@ -110,10 +111,10 @@ t.test('a unit that did not become ready answers 500 SUPD_OPERATION_FAILED namin
   });
   const res = await app.inject({ method: 'POST', url: '/v1/units/web_1/start', payload: {} });
   t.equal(res.statusCode, 500);
-  const body = res.json();
+  const body = res.json<ErrorBody & { error: { details: { failures: { logTail: string[] }[] } } }>();
   t.equal(body.error.code, 'SUPD_OPERATION_FAILED');
   t.equal(body.error.message, 'start web_1 failed: web_1: not ready after 30s');
-  t.same(body.error.details.failures[0].logTail, ['listening...', 'panic: port in use']);
+  t.same(body.error.details.failures[0]?.logTail, ['listening...', 'panic: port in use']);
 });
 
 t.test('a forced drain is reported as a failed operation naming the unit', async (t) => {
@@ -129,7 +130,7 @@ t.test('while supd is closing, commands answer 503 and reads still work', async 
   control.closing = true;
   const res = await app.inject({ method: 'POST', url: '/v1/units/db/start', payload: {} });
   t.equal(res.statusCode, 503);
-  t.equal(res.json().error.code, 'SUPD_SHUTTING_DOWN');
+  t.equal(res.json<ErrorBody>().error.code, 'SUPD_SHUTTING_DOWN');
   t.same(control.commands, [], 'the Control never saw the command');
   t.equal((await app.inject({ method: 'POST', url: '/v1/reload' })).statusCode, 503);
   t.equal((await app.inject({ method: 'GET', url: '/v1/units' })).statusCode, 200);
@@ -155,7 +156,7 @@ t.test('an invalid reload is a 422 whose message and details carry the diagnosti
   };
   const res = await app.inject({ method: 'POST', url: '/v1/reload' });
   t.equal(res.statusCode, 422);
-  const body = res.json();
+  const body = res.json<ErrorBody & { error: { details: { diagnostics: unknown } } }>();
   t.equal(body.error.code, 'SUPD_INVALID_UNITS');
   t.match(body.error.message, '/u/web.yaml:3:1: unknown key "comand"');
   t.same(body.error.details.diagnostics, control.reloadResult.diagnostics);
@@ -187,14 +188,14 @@ t.test('healthz answers with the version; metrics are Prometheus text', async (t
 t.test('rollouts: list, read one, cancel one, unknown id is 404', async (t) => {
   const { app, control } = server(t);
   control.rolloutList.push(rolloutView('r1'));
-  t.same((await app.inject({ method: 'GET', url: '/v1/rollouts' })).json().rollouts.map((r: { id: string }) => r.id), ['r1']);
+  t.same((await app.inject({ method: 'GET', url: '/v1/rollouts' })).json<RolloutsBody>().rollouts.map((r) => r.id), ['r1']);
   t.match((await app.inject({ method: 'GET', url: '/v1/rollouts/r1' })).json(), { rollout: { id: 'r1', steps: [{ unit: 'web_1' }] } });
   const canceled = await app.inject({ method: 'POST', url: '/v1/rollouts/r1/cancel' });
   t.equal(canceled.statusCode, 200);
-  t.equal(canceled.json().rollout.state, 'canceled');
+  t.equal(canceled.json<RolloutBody>().rollout.state, 'canceled');
   const missing = await app.inject({ method: 'GET', url: '/v1/rollouts/r9' });
   t.equal(missing.statusCode, 404);
-  t.equal(missing.json().error.code, 'SUPD_UNKNOWN_ROLLOUT');
+  t.equal(missing.json<ErrorBody>().error.code, 'SUPD_UNKNOWN_ROLLOUT');
   t.equal((await app.inject({ method: 'POST', url: '/v1/rollouts/r9/cancel' })).statusCode, 404);
 });
 

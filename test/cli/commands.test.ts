@@ -1,6 +1,7 @@
 // supctl's commands in-process against a real API server over a FakeControl: what the user sees
 // and the exit code (0 done, 1 failed, 2 usage, 3 unreachable, 4 refused).
 import t from 'tap';
+import type { UnitBody, UnitsBody } from '../../daemon/api/contract.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { okResult } from '../fakes/control.js';
@@ -19,7 +20,7 @@ t.test('status --json prints the API body, filtered by the targets', async (t) =
   const d = await daemon(t);
   const r = await cli(['--socket', d.socket, '--json', 'status', 'web']);
   t.equal(r.code, 0);
-  const body = JSON.parse(r.stdout);
+  const body = JSON.parse(r.stdout) as UnitsBody;
   t.same(body.units.map((u: { name: string }) => u.name), ['web_1', 'web_2']);
   t.same(body.units[0], d.control.get('web_1')?.status);
 });
@@ -249,7 +250,7 @@ t.test('show prints the exact command line; --json the API body', async (t) => {
   t.equal(r.code, 0);
   t.match(r.stdout, /^command: \/bin\/sh -c 'exec \.\/server --name web_1'$/m);
   const j = await cli(['--socket', d.socket, '--json', 'show', 'web_1']);
-  t.same(JSON.parse(j.stdout).unit.spec.argv, ['/bin/sh', '-c', 'exec ./server --name web_1']);
+  t.same((JSON.parse(j.stdout) as UnitBody).unit.spec.argv, ['/bin/sh', '-c', 'exec ./server --name web_1']);
 });
 
 t.test('health exits 0 only when every target is ready', async (t) => {

@@ -1,9 +1,10 @@
 // The fast path (cli/fast.ts) must be invisible: every command line it takes prints the same, exits
 // the same and sends the same requests as the full commander program; every other line goes there.
 import t from 'tap';
-import { parseFast } from '../../cli/fast.js';
+import { parseFast, type FastCommand } from '../../cli/fast.js';
+import { COMMAND_FLAGS, switchValue, words, type Flag } from '../../cli/flags.js';
 import { runFull } from '../../cli/full.js';
-import type { Io } from '../../cli/program.js';
+import type { Io } from '../../cli/context.js';
 import { cli, daemon } from './helpers.js';
 
 async function full(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -59,4 +60,20 @@ t.test('help, version, usage errors and unknown options are left to the full pro
   const usage = await cli(['restart', '--rolling', 'sideways', 'web']);
   t.equal(usage.code, 2);
   t.match(usage.stderr, /argument 'sideways' is invalid/);
+});
+
+t.test('the fast path takes every switch and choice of cli/flags.ts, the table commander registers too', async (t) => {
+  for (const [command, flags] of Object.entries(COMMAND_FLAGS) as [FastCommand, readonly Flag[]][]) {
+    for (const flag of flags) {
+      for (const word of words(flag)) {
+        const args = flag.kind === 'choice' ? [command, word, flag.choices[0] ?? '', 'web'] : [command, word, 'web'];
+        const line = parseFast(args);
+        if (flag.kind === 'value') {
+          t.equal(line, null, `${args.join(' ')}: left to commander`);
+          continue;
+        }
+        t.same(line?.opts, { [flag.key]: flag.kind === 'choice' ? flag.choices[0] : switchValue(flag) }, args.join(' '));
+      }
+    }
+  }
 });

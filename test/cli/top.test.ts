@@ -26,7 +26,6 @@ function model(units = FLEET): TopModel {
   return { ...withStatus(emptyModel(), units, NOW), connection: { kind: 'live' } };
 }
 
-// eslint-disable-next-line no-control-regex
 const SGR = /\x1b\[[0-9;]*m/g;
 const plain = (lines: string[]): string[] => lines.map((l) => l.replace(SGR, ''));
 
@@ -103,7 +102,6 @@ t.test('colour only when asked, and unit-supplied text cannot drive the terminal
   t.notOk(mono.some((l) => l.includes('\x1b')), 'no escape at all without colour');
   const colour = screen(m, 80, 24, true);
   t.ok(colour.some((l) => /\x1b\[32m/.test(l) || /\x1b\[7m/.test(l)), 'states in colour');
-  // eslint-disable-next-line no-control-regex
   t.notOk(colour.some((l) => /\x1b\[2J|\x1b\]|\x07|\r/.test(l)), 'nothing from the unit reaches the terminal as a control sequence');
   t.ok(plain(colour).some((l) => l.startsWith('<script>red')), 'the text itself is shown');
   t.equal(printable('a\tb\x00c\x9bd'), 'a  bcd');

@@ -86,6 +86,7 @@ t.test('sizes and durations are read with their units', async (t) => {
   t.equal(cfg.shutdown.timeout, 120_000);
   t.equal(cfg.stats.interval, 250);
   t.equal(cfg.portWait, 3_600_000);
+  t.equal(loadConfig(['--port-wait', '1m30s'], base).portWait, 90_000, 'the unit files\' grammar: terms combine');
   t.equal(loadConfig(['--logs-max-size', '1GB'], base).logs.maxSize, 1024 ** 3);
   t.equal(loadConfig(['--logs-max-size', '4096'], base).logs.maxSize, 4096);
   const json = t.testdir({ 'c.json': '{"logs": {"maxSize": 1000}, "portWait": 1500}' });

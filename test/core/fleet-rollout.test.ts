@@ -29,7 +29,7 @@ class Sim {
   }
 
   send(now: number, ev: Ev): FleetEffect[] {
-    return this.play(dispatch(this.f, { ...ev, now } as FleetEvent), now);
+    return this.play(dispatch(this.f, { ...ev, now }), now);
   }
 
   private play(effects: FleetEffect[], now: number): FleetEffect[] {

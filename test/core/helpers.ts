@@ -166,7 +166,7 @@ export function runUntil(f: Fleet, until: number): FleetEffect[] {
 
 /** A fleet event's `now` comes first in these tests; the rest reads as the command it is. */
 export function send(f: Fleet, now: number, ev: DistributiveOmit<Parameters<typeof dispatch>[1], 'now'>): FleetEffect[] {
-  return autoSpawn(f, dispatch(f, { ...ev, now } as Parameters<typeof dispatch>[1]), now);
+  return autoSpawn(f, dispatch(f, { ...ev, now }), now);
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

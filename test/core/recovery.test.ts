@@ -1,7 +1,8 @@
 // The journal replay, the boot targets and the survivors' stop order, without processes; and the
 // survivor search over a synthetic process table.
 import t from 'tap';
-import { bootTargets, replay, stopWaves } from '../../daemon/core/recovery.js';
+import { bootTargets, stopWaves } from '../../daemon/core/recovery.js';
+import { replay } from '../../daemon/edges/journal.js';
 import { findSurvivors } from '../../daemon/recovery.js';
 import type { ProcInfo } from '../../daemon/edges/proctree.js';
 

@@ -19,7 +19,7 @@ t.test('master/slaves: the master is ready before a slave spawns, slaves stop be
   const master = await supd.ctl('show', 'vdp');
   const jvm = /-Xm\S+/.exec(master.stdout)?.[0];
   t.ok(jvm, 'the master has jvm options');
-  t.match(shown.stdout, jvm as string, 'aux_2 runs with the master\'s jvm options');
+  t.match(shown.stdout, jvm, 'aux_2 runs with the master\'s jvm options');
   const from = supd.events.length;
   const stop = await supd.ctl('stop', 'all');
   t.equal(stop.code, 0, stop.stderr);

@@ -87,7 +87,7 @@ export async function waitUntil<T>(cond: () => T | Promise<T>, what: string, tim
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await cond();
-    if (v !== null && v !== undefined && v !== false) return v as NonNullable<T>;
+    if (v !== null && v !== undefined && v !== false) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }

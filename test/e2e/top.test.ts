@@ -15,7 +15,6 @@ assertBuilt();
 t.setTimeout(300_000);
 
 const UNITS = ['vdp', 'aux_1', 'aux_2'];
-// eslint-disable-next-line no-control-regex
 const COLOUR = /\x1b\[[0-9;]*3[1-7]m/;
 
 function tempDir(t: Test): string {

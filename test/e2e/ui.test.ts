@@ -97,7 +97,7 @@ t.test('the status page', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMI
     t.notMatch(page.url(), /token/, 'the token left the address bar');
     t.equal(await page.evaluate('sessionStorage.getItem("supd.token")'), operator, 'kept in this tab\'s sessionStorage');
     t.equal((await page.context().cookies()).length, 0, 'no cookie');
-    const nav = await page.evaluate(`(() => {
+    const nav = await page.evaluate<{ load: number; dom: number; assets: { name: string; size: number }[] }>(`(() => {
       const n = performance.getEntriesByType('navigation')[0];
       const assets = performance.getEntriesByType('resource');
       return {
@@ -105,7 +105,7 @@ t.test('the status page', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMI
         dom: n.domContentLoadedEventEnd - n.startTime,
         assets: assets.filter((r) => /\\/ui\\/.*\\.(js|css)$/.test(r.name)).map((r) => ({ name: r.name, size: r.decodedBodySize })),
       };
-    })()`) as { load: number; dom: number; assets: { name: string; size: number }[] };
+    })()`);
     const size = nav.assets.reduce((n, a) => n + a.size, 0);
     t.ok(nav.assets.some((a) => a.name.endsWith('/ui/app.js')) && nav.assets.some((a) => a.name.endsWith('/ui/app.css')), 'script and stylesheet from supd');
     t.ok(size > 0 && size < 100_000, `JavaScript and CSS total ${size} bytes (< 100 kB)`);
@@ -151,7 +151,7 @@ t.test('the status page', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMI
       const steps = [...document.querySelectorAll('.rollout[data-id="${id}"] .step')];
       return steps.length === 2 && steps.every((s) => s.dataset.state === 'ok');
     })()`, 'both steps ok on the page');
-    const seen = await page.evaluate('window.seen') as string[];
+    const seen = await page.evaluate<string[]>('window.seen');
     const mine = seen.filter((s) => s.startsWith(`${id} `)).map((s) => s.slice(id.length + 1));
     t.ok(mine.includes('aux_1 in-progress') && mine.includes('aux_2 pending'), `the page showed the rollout under way: ${mine.join(', ')}`);
     t.ok(mine.indexOf('aux_1 in-progress') < mine.indexOf('aux_1 ok') && mine.indexOf('aux_1 ok') < mine.indexOf('aux_2 ok'), 'then each step ok, in order');

@@ -21,7 +21,7 @@ export async function waitFor<T>(cond: () => T | Promise<T>, what: string, timeo
   const deadline = Date.now() + timeoutMs;
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
     const v = await cond();
-    if (v !== null && v !== undefined && v !== false) return v as NonNullable<T>;
+    if (v !== null && v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, delay));
   }

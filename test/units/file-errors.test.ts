@@ -64,11 +64,11 @@ t.test('durations need a unit', async (t) => {
 
 t.test('durations become milliseconds; 0ms and 0 are valid', async (t) => {
   const r = load({
-    'a.yaml': lines('command: run', 'restart: {delay: 0ms, maxDelay: 1m30s, window: 1.5h}', 'stop: {timeout: 0}'),
+    'a.yaml': lines('command: run', 'restart: {delay: 0ms, maxDelay: 1m30s, window: 1.5h}', 'stop: {timeout: 0}', 'safeStop: {timeout: 1d}'),
   });
   t.same(messages(r), []);
   const a = unit(r, 'a');
-  t.same([a.restart.delay, a.restart.maxDelay, a.restart.window, a.stop.timeout], [0, 90_000, 5_400_000, 0]);
+  t.same([a.restart.delay, a.restart.maxDelay, a.restart.window, a.stop.timeout, a.safeStop?.timeout], [0, 90_000, 5_400_000, 0, 86_400_000]);
 });
 
 t.test('an unknown signal is an error; a name without SIG is normalised', async (t) => {
