@@ -2,7 +2,8 @@
 // supervisord, PM2) in one run and writes the table to bench/results/latest.md (a subset run: partial.md).
 // Flags: --install (install missing baselines), --quick (N=100, fewer repetitions),
 // --only supd,raw (a subset of supervisors), --workloads fleet,flood,chain (a subset of workloads),
-// --n 500 (fleet sizes), --profile DIR (supd runs with --cpu-prof into DIR).
+// --n 500 (fleet sizes), --profile DIR (supd runs with --cpu-prof into DIR),
+// --scale [500,1000,2000,5000] (supd alone at growing N: bench/results/scale.md).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,13 +17,14 @@ import { Recorder, renderMarkdown, SUPERVISORS } from './lib/report.mjs';
 import { now } from './lib/stats.mjs';
 import { cleanupAll, installCleanupHandlers, taggedProcesses } from './lib/track.mjs';
 import { chain, fleet, flood } from './lib/workloads.mjs';
+import { renderScale, SCALE_NS, scaleOne } from './lib/scale.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ADAPTERS = { raw, supd, supervisord, pm2 };
 const WORKLOADS = ['fleet', 'flood', 'chain'];
 
 function parseArgs(argv) {
-  const args = { install: false, quick: false, only: SUPERVISORS, workloads: WORKLOADS, ns: undefined, profile: undefined };
+  const args = { install: false, quick: false, only: SUPERVISORS, workloads: WORKLOADS, ns: undefined, profile: undefined, scale: undefined };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     if (a === '--install') args.install = true;
@@ -43,6 +45,10 @@ function parseArgs(argv) {
     } else if (a === '--profile') {
       args.profile = argv[(i += 1)];
       if (!args.profile) usage('--profile takes a directory');
+    } else if (a === '--scale' || a.startsWith('--scale=')) {
+      const v = a.includes('=') ? a.slice(8) : /^\d/.test(argv[i + 1] ?? '') ? argv[(i += 1)] : undefined;
+      args.scale = v === undefined ? SCALE_NS : String(v).split(',').filter((x) => x !== '').map(Number);
+      if (args.scale.length === 0 || args.scale.some((n) => !Number.isInteger(n) || n < 1)) usage('--scale takes a list of fleet sizes, e.g. 500,1000');
     } else if (a === '--help' || a === '-h') usage();
     else usage(`unknown option ${a}`);
   }
@@ -51,7 +57,7 @@ function parseArgs(argv) {
 
 function usage(problem) {
   if (problem) process.stderr.write(`bench: ${problem}\n`);
-  process.stderr.write('usage: npm run bench -- [--install] [--quick] [--only raw,supd,supervisord,pm2] [--workloads fleet,flood,chain] [--n 100,500] [--profile DIR]\n');
+  process.stderr.write('usage: npm run bench -- [--install] [--quick] [--only raw,supd,supervisord,pm2] [--workloads fleet,flood,chain] [--n 100,500] [--profile DIR] [--scale [500,1000,2000,5000]]\n');
   process.exit(problem ? 2 : 0);
 }
 
@@ -99,6 +105,7 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (!fs.existsSync('/proc/self/stat')) throw new Error('the bench reads /proc: it runs on Linux only');
   installCleanupHandlers();
+  if (args.scale !== undefined) return scale(args.scale);
   const loadAtStart = os.loadavg()[0].toFixed(2);
   const t0 = now();
   // The whole run must end within 10 minutes; leave room for the report and cleanup.
@@ -211,6 +218,27 @@ async function main() {
   fs.writeFileSync(outFile, md);
   process.stdout.write(`\n${md}\n`);
   log(`written to ${path.relative(process.cwd(), outFile)}`);
+}
+
+async function scale(ns) {
+  const av = await supd.available();
+  if (!av.ok) throw new Error(av.note);
+  const t0 = now();
+  const rows = [];
+  for (const n of ns) {
+    log(`supd: scale N=${n} (load average ${os.loadavg()[0].toFixed(2)})`);
+    const row = await scaleOne(supd, n);
+    if (row.error !== undefined) log(`N=${n} failed: ${row.error}`);
+    rows.push(row);
+  }
+  cleanupAll();
+  const m = machine();
+  const md = renderScale(rows, { ...m, cores: m.nproc, seconds: ((now() - t0) / 1000).toFixed(0) });
+  const outDir = path.join(here, 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'scale.md'), `Versions: ${av.version}.\n\n${md}`);
+  process.stdout.write(`\n${md}\n`);
+  log('written to bench/results/scale.md');
 }
 
 main().catch((e) => {

@@ -85,8 +85,10 @@ export class Runtime implements Control {
       },
       onSpawnFailed: (name, gen, message) => unit(name, { type: 'spawnFailed', gen, message }),
       onExited: (name, gen, pid, code, signal) => {
-        this.opts.journal?.exited(name, pid);
+        // The event first: a restart forks in it; the record still precedes the new pid's,
+        // which is written when the 'spawn' event comes, on a later tick.
         unit(name, { type: 'exited', gen, code, signal });
+        this.opts.journal?.exited(name, pid);
       },
       onWake: (now) => this.dispatch({ type: 'tick', now }),
     };
@@ -130,9 +132,11 @@ export class Runtime implements Control {
           continue;
         }
         // Signals first: with hundreds of units stopping at once, processes start exiting while
-        // the transitions are still being logged and published.
+        // the transitions are still being logged and published. Spawns next, for the same reason
+        // (a restart's new process before its log line and journal record).
         for (const e of effects) if (e.kind === 'signal') this.run(e);
-        for (const e of effects) if (e.kind !== 'signal') this.run(e);
+        for (const e of effects) if (e.kind === 'spawn') this.run(e);
+        for (const e of effects) if (e.kind !== 'signal' && e.kind !== 'spawn') this.run(e);
       }
     } finally {
       this.queue.length = 0;

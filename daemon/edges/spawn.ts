@@ -84,8 +84,9 @@ export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOpt
       // nothing sensible left to do
     }
   };
+  // Reported on the next tick: a spawn runs inside the caller's dispatch, its hooks never do.
   const fail = (req: SpawnRequest, message: string): void =>
-    call(req.unit, 'onSpawnFailed', () => hooks.onSpawnFailed(req.unit, req.gen, message));
+    process.nextTick(() => call(req.unit, 'onSpawnFailed', () => hooks.onSpawnFailed(req.unit, req.gen, message)));
 
   function launch(req: SpawnRequest): void {
     if (req.preStart.length === 0) return startSafely(req);
@@ -151,8 +152,10 @@ export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOpt
   return {
     spawn(req) {
       if (req.ports.length === 0) {
-        // Deferred so no hook runs inside the caller's dispatch.
-        process.nextTick(() => launch(req));
+        // At once, not on a later tick: a restart's fork then comes before the transition's
+        // log line and journal record (hooks still run later: 'spawn' is an event, and a
+        // failure is reported on the next tick).
+        launch(req);
         return;
       }
       ports.whenFree(req.ports, req.portWaitMs, (busy) => {

@@ -6,7 +6,7 @@ import type { Action, FleetControl } from '../../control.js';
 import { SupdError } from '../../errors.js';
 import {
   CommandBody, FleetBody, FleetResumeBody, FleetRolloutBody, FleetRolloutIdParams, FleetUnitParams, LogsQuery,
-} from '../contract.js';
+} from '../schemas.gen.js';
 import type { FleetRolloutView } from '../contract.js';
 import type { RouteDeps } from './deps.js';
 

@@ -2,7 +2,7 @@
 // balancers and monitors poll them without a token.
 import type { FastifyInstance } from 'fastify';
 import { SupdError } from '../../errors.js';
-import { HealthzBody, UnitHealthBody, UnitNameParams, UnitNotReadyBody } from '../contract.js';
+import { HealthzBody, UnitHealthBody, UnitNameParams, UnitNotReadyBody } from '../schemas.gen.js';
 import type { RouteDeps } from './deps.js';
 
 export function healthRoutes(app: FastifyInstance, { control, version }: RouteDeps): void {

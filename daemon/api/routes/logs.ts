@@ -2,7 +2,8 @@
 // follow=1 everything written after them, until the client goes away or supd closes.
 import type { FastifyInstance } from 'fastify';
 import { SupdError } from '../../errors.js';
-import { DEFAULT_LOG_LINES, LogsQuery, UnitNameParams } from '../contract.js';
+import { DEFAULT_LOG_LINES } from '../limits.js';
+import { LogsQuery, UnitNameParams } from '../schemas.gen.js';
 import { MAX_BUFFERED_BYTES } from './deps.js';
 import type { OpenStream, RouteDeps } from './deps.js';
 

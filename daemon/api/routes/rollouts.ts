@@ -1,7 +1,7 @@
 // Rollouts: list them, read one with its steps, cancel one.
 import type { FastifyInstance } from 'fastify';
 import { SupdError } from '../../errors.js';
-import { RolloutBody, RolloutIdParams, RolloutsBody } from '../contract.js';
+import { RolloutBody, RolloutIdParams, RolloutsBody } from '../schemas.gen.js';
 import type { RouteDeps } from './deps.js';
 
 export function rolloutRoutes(app: FastifyInstance, { control }: RouteDeps): void {

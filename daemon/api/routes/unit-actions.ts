@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Signal } from '../../../units/types.js';
 import type { UnitActionResult } from '../../control.js';
 import { SupdError } from '../../errors.js';
-import { KillBody, TargetActionParams, UnitActionResultSchema } from '../contract.js';
+import { KillBody, TargetActionParams, UnitActionResultSchema } from '../schemas.gen.js';
 import type { RouteDeps } from './deps.js';
 
 function answer(result: UnitActionResult): UnitActionResult {

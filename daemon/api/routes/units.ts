@@ -11,7 +11,7 @@ import type { Action, CommandRequest, CommandResult, Control, ReloadPlan, Reload
 import { SupdError } from '../../errors.js';
 import {
   CommandBody, CommandResultSchema, JobBody, ReloadBody, ReloadPlanSchema, ReloadResultSchema, TargetActionParams, UnitNameParams, UnitsBody,
-} from '../contract.js';
+} from '../schemas.gen.js';
 import type { UnitBody } from '../contract.js';
 import type { RouteDeps } from './deps.js';
 import { whoAsked } from '../who.js';
