@@ -2,7 +2,9 @@
 // private 3-member etcd and three supd hosts on loopback (examples/fleet/cluster.mjs):
 // `--fleet status` of 3 hosts × N units (API and supctl), and cross-host readiness latency: the
 // time from a unit turning ready on h1 to the unit on h2 that requires it starting (etcd put →
-// watch event on h2 → spawn), p50/p99 over the cycles.
+// watch event on h2 → spawn), p50/p99 over the cycles. `--json`: one JSON object on stdout
+// (what `npm run bench` puts in its table, workload `hosts`).
+import os from 'node:os';
 import { ETCD, startFleet, supctl, TOKEN } from '../examples/fleet/cluster.mjs';
 
 const arg = (name, def) => {
@@ -11,9 +13,10 @@ const arg = (name, def) => {
 };
 const N = arg('--units', 500);
 const CYCLES = arg('--cycles', 30);
+const JSON_OUT = process.argv.includes('--json');
 
 if (ETCD === null) {
-  process.stdout.write('bench fleet: skipped: etcd is not installed\n');
+  process.stdout.write(JSON_OUT ? `${JSON.stringify({ skipped: 'etcd is not installed' })}\n` : 'bench fleet: skipped: etcd is not installed\n');
   process.exit(0);
 }
 
@@ -88,8 +91,16 @@ try {
     await supctl(h1, 'stop', 'a');
   }
   const f = (x) => `${x.toFixed(1)} ms`;
-  process.stdout.write([
-    `fleet: 3 hosts × ${N} units (+2), a private 3-member etcd on loopback, ${new Date().toISOString()}`,
+  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  if (JSON_OUT) {
+    process.stdout.write(`${JSON.stringify({
+      units: N, cycles: lat.length, load,
+      api: { p50: pct(api, 50), p99: pct(api, 99), n: api.length },
+      cli: { p50: pct(cli, 50), p99: pct(cli, 99), n: cli.length },
+      readiness: { p50: pct(lat, 50), p99: pct(lat, 99), n: lat.length },
+    })}\n`);
+  } else process.stdout.write([
+    `fleet: 3 hosts × ${N} units (+2), a private 3-member etcd on loopback, ${new Date().toISOString()}, load ${load}`,
     `| workload | p50 | p99 |`,
     `|---|---|---|`,
     `| --fleet status, API (GET /v1/fleet/units, ${3 * N + 2} units) | ${f(pct(api, 50))} | ${f(pct(api, 99))} |`,

@@ -1,9 +1,11 @@
 // `npm run bench`: runs the same workloads on supd and on the baselines (raw spawn loop,
 // supervisord, PM2) in one run and writes the table to bench/results/latest.md (a subset run: partial.md).
 // Flags: --install (install missing baselines), --quick (N=100, fewer repetitions),
-// --only supd,raw (a subset of supervisors), --workloads fleet,flood,chain (a subset of workloads),
+// --only supd,raw (a subset of supervisors), --workloads fleet,flood,chain,hosts (a subset of workloads;
+// hosts: supd's fleet on etcd, 3 hosts × N units, through bench/fleet.mjs),
 // --n 500 (fleet sizes), --profile DIR (supd runs with --cpu-prof into DIR),
 // --scale [500,1000,2000,5000] (supd alone at growing N: bench/results/scale.md).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +23,7 @@ import { renderScale, SCALE_NS, scaleOne } from './lib/scale.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ADAPTERS = { raw, supd, supervisord, pm2 };
-const WORKLOADS = ['fleet', 'flood', 'chain'];
+const WORKLOADS = ['fleet', 'flood', 'chain', 'hosts'];
 
 function parseArgs(argv) {
   const args = { install: false, quick: false, only: SUPERVISORS, workloads: WORKLOADS, ns: undefined, profile: undefined, scale: undefined };
@@ -57,7 +59,7 @@ function parseArgs(argv) {
 
 function usage(problem) {
   if (problem) process.stderr.write(`bench: ${problem}\n`);
-  process.stderr.write('usage: npm run bench -- [--install] [--quick] [--only raw,supd,supervisord,pm2] [--workloads fleet,flood,chain] [--n 100,500] [--profile DIR] [--scale [500,1000,2000,5000]]\n');
+  process.stderr.write('usage: npm run bench -- [--install] [--quick] [--only raw,supd,supervisord,pm2] [--workloads fleet,flood,chain,hosts] [--n 100,500] [--profile DIR] [--scale [500,1000,2000,5000]]\n');
   process.exit(problem ? 2 : 0);
 }
 
@@ -181,6 +183,17 @@ async function main() {
     await chain(a, opts, rec);
   }
 
+  // supd only: three supd hosts on a private 3-member etcd (bench/fleet.mjs, which stops its own
+  // etcd and supd processes by pid), in this same run.
+  let hosts = null;
+  if (args.workloads.includes('hosts') && active.some((a) => a.name === 'supd')) {
+    const n = Math.max(...opts.ns);
+    if (timeLeft('fleet on etcd', 'supd', () => undefined)) {
+      log(`supd: fleet on etcd, 3 hosts × ${n} units`);
+      hosts = await fleetOnEtcd(n, args.quick ? 10 : 30).catch((e) => ({ error: String(e?.message ?? e) }));
+    } else hosts = { error: 'skipped (time)' };
+  }
+
   const leftovers = taggedProcesses();
   cleanupAll();
   const sleeps = leftovers.filter((p) => p.comm === 'sleep');
@@ -209,7 +222,7 @@ async function main() {
       `chain: ${opts.chainLength} node tcp servers, each requiring the one before, tcp readiness; from the start command until the last port accepts. raw starts each when the previous accepts (the limit).`,
     ],
   };
-  const md = renderMarkdown(rec, info);
+  const md = renderMarkdown(rec, info) + hostsSection(hosts);
   const outDir = path.join(here, 'results');
   fs.mkdirSync(outDir, { recursive: true });
   // A subset run must not replace the table of the last full run.
@@ -239,6 +252,35 @@ async function scale(ns) {
   fs.writeFileSync(path.join(outDir, 'scale.md'), `Versions: ${av.version}.\n\n${md}`);
   process.stdout.write(`\n${md}\n`);
   log('written to bench/results/scale.md');
+}
+
+/** bench/fleet.mjs --json as a child: its figures, or why there are none. */
+function fleetOnEtcd(n, cycles) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(here, 'fleet.mjs'), '--units', String(n), '--cycles', String(cycles), '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').at(-1) ?? '';
+      try {
+        resolve(JSON.parse(line));
+      } catch {
+        reject(new Error(`bench/fleet.mjs exited ${code}: ${out.slice(-300)}`));
+      }
+    });
+  });
+}
+
+function hostsSection(h) {
+  if (h === null) return '';
+  const head = '\n## supd fleet on etcd (3 hosts on loopback, a private 3-member etcd)\n\n';
+  if (h.skipped !== undefined || h.error !== undefined) return `${head}not measured: ${h.skipped ?? h.error}\n`;
+  const f = (x) => `${x.toFixed(1)} ms`;
+  return `${head}Load average at the time: ${h.load}.\n\n| workload | p50 | p99 |\n|---|---|---|\n`
+    + `| \`--fleet status\` of 3 hosts × ${h.units} units, API (GET /v1/fleet/units, ${h.api.n} runs) | ${f(h.api.p50)} | ${f(h.api.p99)} |\n`
+    + `| \`supctl --fleet status\` of 3 hosts × ${h.units} units (${h.cli.n} runs, supctl start-up included) | ${f(h.cli.p50)} | ${f(h.cli.p99)} |\n`
+    + `| cross-host readiness: h1/a ready → h2/b (requires h1/a) starting, ${h.readiness.n} cycles | ${f(h.readiness.p50)} | ${f(h.readiness.p99)} |\n`;
 }
 
 main().catch((e) => {

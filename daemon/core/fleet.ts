@@ -36,6 +36,9 @@ export interface Fleet {
   /** Units of other hosts (`HOST/UNIT`) as etcd last showed them: read-only records, absent while
    * unknown (never published, or their host unreachable). */
   remote: Map<string, RemoteUnit>;
+  /** Why the fleet's store (etcd) cannot be reached now, or null while it answers (and on a host
+   * with no fleet): remote requirements are then unknown, and waiting units say so. */
+  storeDown: string | null;
 }
 
 /** A unit of another host, as its supd published it. */
@@ -60,6 +63,8 @@ export type FleetEvent =
   | { type: 'remote'; name: string; unit: RemoteUnit | null; now: number }
   /** A master on another host published a newer metadata generation: its followers here roll. */
   | { type: 'remoteMetadata'; master: string; now: number }
+  /** The fleet's store stopped answering (why) or answers again (null). */
+  | { type: 'fleetStore'; down: string | null; now: number }
   /** A rolling restart (the caller checked that no rollout runs on these units). */
   | ({ type: 'rollout'; now: number } & OpenRollout)
   | { type: 'cancelRollout'; id: string; now: number };
@@ -74,7 +79,7 @@ export function createFleet(specs: UnitSpec[], topo: Topology, now: number): Fle
   for (const s of specs) units.set(s.name, newUnit(s.name, now));
   return {
     specs: new Map(specs.map((s) => [s.name, s])), topo, units, timers: new TimerQueue(), jobs: new JobBook(), rollouts: new RolloutBook(),
-    removed: new Set(), remote: new Map(),
+    removed: new Set(), remote: new Map(), storeDown: null,
   };
 }
 
@@ -143,14 +148,28 @@ class Pass implements FleetView {
     }
     // Units of other hosts (HOST/UNIT): ready as etcd last showed them.
     const spec = this.f.specs.get(name);
+    // While etcd cannot be reached, what it last showed may be stale: none counts as ready.
     for (const r of spec?.fleet?.requires ?? []) {
-      if (this.f.remote.get(r.name)?.ready !== true) missing.push(r.name);
+      if (this.f.storeDown !== null || this.f.remote.get(r.name)?.ready !== true) missing.push(r.name);
     }
     for (const a of spec?.fleet?.after ?? []) {
       const ru = this.f.remote.get(a.name);
       if (ru !== undefined && (ru.state === 'waiting' || ru.state === 'starting')) missing.push(a.name);
     }
     return missing;
+  }
+
+  /** While the fleet's store is unreachable, a wait that includes units of other hosts says so,
+   * with what etcd last showed of each. */
+  waitingFor(missing: readonly string[]): string | null {
+    const down = this.f.storeDown;
+    if (down === null || !missing.some((m) => m.includes('/'))) return null;
+    const named = missing.map((m) => {
+      if (!m.includes('/')) return m;
+      const last = this.f.remote.get(m);
+      return `${m} (${last === undefined ? 'never seen' : `last seen ${last.state}`})`;
+    });
+    return `waiting for ${named.join(', ')}: the fleet store (etcd) is unreachable (${down}), so units of other hosts cannot be known ready`;
   }
 
   /** A running unit whose dependents still run waits (a pending stop) until they are down. */
@@ -244,6 +263,15 @@ export function dispatch(f: Fleet, ev: FleetEvent): FleetEffect[] {
     case 'remote':
       remoteChanged(p, ev.name, ev.unit);
       break;
+    case 'fleetStore': {
+      if (f.storeDown === ev.down) break;
+      f.storeDown = ev.down;
+      const why = ev.down === null ? 'the fleet store (etcd) answers again' : `the fleet store (etcd) is unreachable (${ev.down})`;
+      for (const spec of f.specs.values()) {
+        if ((spec.fleet?.requires.length ?? 0) > 0 || (spec.fleet?.after.length ?? 0) > 0) p.wake(spec.name, why);
+      }
+      break;
+    }
     case 'remoteMetadata': {
       const first = [...f.specs.values()].find((s) => s.fleet?.follows?.name === ev.master);
       if (first !== undefined) rollFollowers(p, ev.master, first.rollout, `metadata:${ev.master}`);

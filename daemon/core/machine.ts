@@ -17,6 +17,9 @@ export interface FleetView {
   missing(name: string): string[];
   /** A unit that must stop before this one (a dependent) still runs. */
   dependentsRunning(name: string): boolean;
+  /** How a wait for `missing` reads when something about it needs saying (the fleet's store is
+   * unreachable, so remote requirements are unknown); null: the plain "waiting for …". */
+  waitingFor?(missing: readonly string[]): string | null;
 }
 
 /** A unit with no neighbours: nothing missing, no dependents. */
@@ -121,6 +124,13 @@ export class Step {
     this.write(next, null);
   }
 
+  /** Says anew why a waiting unit waits (no transition): the part after "; waiting for" changes,
+   * what asked for the start stays. */
+  explain(why: string): void {
+    const i = this.u.reason.indexOf('; waiting for');
+    this.u.reason = `${i < 0 ? this.u.reason : this.u.reason.slice(0, i)}; ${why}`;
+  }
+
   /** An event that follows from this one, handled through the table in this same step (a restart
    * after the exit, a start when the backoff is zero). */
   follow(ev: UnitEvent): void {
@@ -187,12 +197,16 @@ function startOrWait(st: Step, s: StateOf<'inactive' | 'failed' | 'backoff' | 'w
     return;
   }
   const all = [...missing, ...remoteMissing];
+  const noted = st.fleet.waitingFor?.(all) ?? null;
+  const why = noted ?? `waiting for ${all.join(', ')}`;
   if (s.state === 'waiting') {
-    st.set({ ...s, missing: all });
+    // The reason is said anew only when the note comes or goes (etcd lost, etcd back).
+    if (noted !== null || s.noted === true) st.explain(why);
+    st.set({ state: 'waiting', missing: all, remoteOk: s.remoteOk, ...(noted !== null ? { noted: true } : {}) });
     return;
   }
   st.clear('backoff');
-  st.go({ state: 'waiting', missing: all, remoteOk: [] }, `${reason}; waiting for ${all.join(', ')}`);
+  st.go({ state: 'waiting', missing: all, remoteOk: [], ...(noted !== null ? { noted: true } : {}) }, `${reason}; ${why}`);
   if (remoteMissing.length > 0) st.timer('remote', st.now);
 }
 

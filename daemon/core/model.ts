@@ -14,8 +14,9 @@ export interface PendingStop {
 
 export type UnitState =
   | { state: 'inactive' }
-  /** `remoteOk`: remote requirements (by raw text) seen answering since the unit started waiting. */
-  | { state: 'waiting'; missing: string[]; remoteOk: readonly string[] }
+  /** `remoteOk`: remote requirements (by raw text) seen answering since the unit started waiting;
+   * `noted`: its reason carries a note on the wait (FleetView.waitingFor). */
+  | { state: 'waiting'; missing: string[]; remoteOk: readonly string[]; noted?: boolean }
   | { state: 'starting'; pid: number | null; pendingStop?: PendingStop }
   /** `healthFails`: liveness probes failed in a row. */
   | { state: 'ready'; pid: number; healthFails: number; pendingStop?: PendingStop }

@@ -43,8 +43,9 @@ export function createEtcdStore(opts: EtcdOptions): FleetStore {
   };
 
   return {
-    hold(ttlMs, onLease) {
+    hold(ttlMs, onLease, onAnswer) {
       const ttl = Math.max(2, Math.ceil(ttlMs / 1000));
+      let lastAnswer = Date.now();
       const grant = (): void => {
         regrant = null;
         if (closed) return;
@@ -60,6 +61,17 @@ export function createEtcdStore(opts: EtcdOptions): FleetStore {
           regrant = setTimeout(grant, REGRANT_MS);
         };
         l.on('lost', onLost);
+        // A keep-alive stream that broke right after an answer is a member going away (the client
+        // moves to another): only one silent for most of the TTL says etcd stopped answering.
+        l.on('keepaliveSucceeded', () => {
+          lastAnswer = Date.now();
+          onAnswer?.(true, '');
+        });
+        l.on('keepaliveFailed', (err: unknown) => {
+          const silent = Date.now() - lastAnswer;
+          if (silent < (ttl * 1000 * 2) / 3) return;
+          onAnswer?.(false, `no answer to its lease keep-alive for ${(silent / 1000).toFixed(1)}s: ${err instanceof Error ? err.message : String(err)}`);
+        });
         l.grant().then(() => {
           if (lost || closed) return;
           lease = l;

@@ -77,9 +77,13 @@ export function bridgeRemote(rt: Runtime, member: FleetMember): () => void {
     for (const ref of refs.values()) push(ref);
   });
   for (const ref of refs.values()) push(ref);
+  // etcd unreachable: remote requirements are unknown, and the units waiting on them say so.
+  const offStore = member.onStore((down) => rt.dispatch({ type: 'fleetStore', down, now: rt.now() }));
+  rt.dispatch({ type: 'fleetStore', down: member.unreachable, now: rt.now() });
   rt.setStopGuard((units) => member.stopRemoteDependents(units));
   return () => {
     offRemote();
     offReload();
+    offStore();
   };
 }

@@ -66,6 +66,9 @@ export class FleetMember implements FleetControl {
   private readonly started = new Date().toISOString();
   private closed = false;
   private readonly fleetRollouts: FleetRollouts;
+  /** Why etcd cannot be reached now, or null while this host holds its lease and etcd answers. */
+  private storeDown: string | null = 'not reached yet';
+  private storeListeners = new Set<(down: string | null) => void>();
 
   constructor(private readonly store: FleetStore, private readonly local: LocalUnits, private readonly opts: MemberOptions, private readonly log: Logger) {
     this.host = opts.host;
@@ -93,6 +96,23 @@ export class FleetMember implements FleetControl {
     return this.fleetRollouts.cancel(id);
   }
 
+  /** Why the fleet's etcd cannot be reached from this host now, or null while it answers. */
+  get unreachable(): string | null {
+    return this.storeDown;
+  }
+
+  /** Calls back each time etcd stops answering (why) or answers again (null). */
+  onStore(listener: (down: string | null) => void): () => void {
+    this.storeListeners.add(listener);
+    return () => this.storeListeners.delete(listener);
+  }
+
+  private setStore(down: string | null): void {
+    if (down === this.storeDown) return;
+    this.storeDown = down;
+    for (const l of this.storeListeners) l(down);
+  }
+
   /** Starts publishing and watching; etcd being down now is not an error (it is retried). */
   start(): void {
     this.unsubscribe = this.local.subscribe((unit) => {
@@ -103,11 +123,19 @@ export class FleetMember implements FleetControl {
     });
     this.store.hold(this.opts.ttlMs, (held) => {
       this.leaseHeld = held;
+      this.setStore(held ? null : `the etcd lease of ${this.host} was lost`);
       if (held) {
         this.log.info({ host: this.host }, `fleet: holding an etcd lease as host ${this.host}`);
         void this.announce();
       } else {
         this.log.warn({ host: this.host }, 'fleet: etcd lease lost; local units keep running, fleet commands fail until etcd answers');
+      }
+    }, (answering, why) => {
+      if (answering) {
+        if (this.leaseHeld) this.setStore(null);
+      } else if (this.storeDown === null) {
+        this.log.warn({ host: this.host }, `fleet: etcd stopped answering (${why}); units waiting on other hosts keep waiting`);
+        this.setStore(why);
       }
     });
     void this.startWatch();

@@ -21,6 +21,9 @@ import { expandTarget } from './records.js';
 
 interface Stored extends Rollout {
   driver: string;
+  /** The soaking canary's pid as first seen ready: a resume tells by it whether the canary was
+   * restarted while no driver watched it. */
+  soakPid?: number | null;
 }
 
 export interface FleetRolloutRequest {
@@ -157,7 +160,8 @@ export class FleetRollouts {
         inflight.add(p);
       }
     };
-    let canarySeenReady = false;
+    // A resumed soak watches a canary already seen ready by the driver that died.
+    let canarySeenReady = r.soakUntil !== null;
     take(advance(r, this.look, Date.now()));
     changed = true;
     for (;;) {
@@ -168,6 +172,14 @@ export class FleetRollouts {
         const canary = r.steps.find((s) => s.state === 'in-progress');
         const look = canary === undefined ? 'serving' : this.look(canary.unit);
         if (look === 'serving') canarySeenReady = true;
+        if (look === 'serving' && canary !== undefined && r.soakPid == null) {
+          const { host, unit } = split(canary.unit);
+          const pid = this.member.remote(host, unit)?.pid ?? null;
+          if (pid !== null) {
+            r.soakPid = pid;
+            changed = true;
+          }
+        }
         if (canary !== undefined && (look === 'stuck' || (canarySeenReady && look !== 'serving'))) {
           take(observe(r, canary.unit, { ok: false, reason: 'left ready during its soak' }, this.look, now));
           changed = true;
@@ -286,15 +298,31 @@ export class FleetRollouts {
       throw new SupdError('SUPD_CONFLICT', `fleet rollout ${id} is ${found.state}: only an interrupted rollout can be resumed`);
     }
     await this.lock(id);
-    // The step its driver was in when it died is done again: its outcome was never recorded.
+    // A canary that was soaking: its restart succeeded (the soak begins only then), so it is not
+    // restarted again, but its soak is not counted as done either: nobody watched its health while
+    // the rollout had no driver. It soaks again in full from now, watched from here; a canary not
+    // ready now, or restarted meanwhile (another pid), fails the rollout before any other is touched.
+    const soaking = found.soakUntil !== null ? found.steps.find((s) => s.state === 'in-progress') : undefined;
+    // Any other step its driver was in when it died is done again: its outcome was never recorded.
     for (const s of found.steps) {
-      if (s.state === 'in-progress' || (s.state === 'error' && found.error === null)) {
+      if (s !== soaking && (s.state === 'in-progress' || (s.state === 'error' && found.error === null))) {
         s.state = 'pending';
         s.reason = null;
       }
     }
-    const r: Stored = { ...found, state: 'running', finished: null, driver: this.member.host };
-    this.log.info({ rollout: id }, `fleet rollout ${id}: resumed on ${this.member.host}`);
+    const now = Date.now();
+    const r: Stored = { ...found, state: 'running', finished: null, driver: this.member.host, soakUntil: soaking === undefined ? null : now + (found.plan.canary ?? 0) };
+    if (soaking !== undefined) {
+      soaking.reason = 'canary: soaking (again in full: resumed)';
+      const { host, unit } = split(soaking.unit);
+      const rec = this.member.remote(host, unit);
+      const lost = rec === null ? `its state is unknown (is ${host} reachable?)`
+        : rec.state !== 'ready' ? `it is ${rec.state}, no longer ready`
+        : found.soakPid != null && rec.pid !== found.soakPid ? `it was restarted while the rollout had no driver (pid ${found.soakPid} → ${rec.pid ?? 'none'})`
+        : null;
+      if (lost !== null) observe(r, soaking.unit, { ok: false, reason: `failed its soak: when the rollout resumed, ${lost}` }, this.look, now);
+    }
+    this.log.info({ rollout: id, soaking: soaking?.unit ?? null }, `fleet rollout ${id}: resumed on ${this.member.host}${soaking === undefined ? '' : `, its canary ${soaking.unit} soaking again`}`);
     return this.drive(r, wait);
   }
 

@@ -10,8 +10,10 @@ export interface KvChange {
 
 export interface FleetStore {
   /** Holds a lease of `ttlMs` from now on (granting again whenever one is lost, until close):
-   * `onLease(true)` each time a lease is held, `onLease(false)` when it is lost. */
-  hold(ttlMs: number, onLease: (held: boolean) => void): void;
+   * `onLease(true)` each time a lease is held, `onLease(false)` when it is lost. `onAnswer`, when
+   * given, hears sooner than a lost lease that etcd stopped answering the lease's keep-alives (false,
+   * with why) and that it answers again (true). */
+  hold(ttlMs: number, onLease: (held: boolean) => void, onAnswer?: (answering: boolean, why: string) => void): void;
   /** A put bound to the held lease: the key goes when the lease does. Rejects without a lease. */
   putLeased(key: string, value: string): Promise<void>;
   put(key: string, value: string): Promise<void>;

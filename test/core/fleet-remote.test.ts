@@ -60,3 +60,34 @@ t.test('a follower of a master on another host turns stale when the master publi
   send(f, 5000, { type: 'remote', name: 'h1/vdp', unit: { state: 'ready', ready: true, metadata: 4000 } });
   t.ok(isStale(f, 'aux'), 'spawned before the master\'s change');
 });
+
+t.test('etcd unreachable: a unit waiting on HOST/UNIT keeps waiting and says it waits on the fleet store', async (t) => {
+  const f = fleetOf([proxy()]);
+  send(f, 0, { type: 'remote', name: 'h1/archive', unit: { state: 'inactive', ready: false, metadata: null } });
+  send(f, 1, { type: 'start', units: ['proxy'], job: null, by: 'supctl' });
+  t.match(f.units.get('proxy')?.reason, /^start requested by supctl; waiting for h1\/archive$/, 'the plain wait while etcd answers');
+
+  send(f, 2, { type: 'fleetStore', down: 'no answer to its lease keep-alive for 2.0s' });
+  t.equal(stateOf(f, 'proxy'), 'waiting');
+  t.match(f.units.get('proxy')?.reason, /^start requested by supctl; waiting for h1\/archive \(last seen inactive\): the fleet store \(etcd\) is unreachable \(no answer to its lease keep-alive for 2\.0s\)/,
+    'the reason names the unreachable store and what etcd last showed, not a stale plain wait');
+
+  // A stale record saying ready is not trusted while etcd is away.
+  const stale = send(f, 3, { type: 'remote', name: 'h1/archive', unit: { state: 'ready', ready: true, metadata: null } });
+  t.same(unitsOf(stale, 'spawn'), [], 'no start on what etcd showed before it went away');
+  t.match(f.units.get('proxy')?.reason, /h1\/archive \(last seen ready\): the fleet store \(etcd\) is unreachable/);
+
+  const back = send(f, 4, { type: 'fleetStore', down: null });
+  t.same(unitsOf(back, 'spawn'), ['proxy'], 'etcd answering again, the ready record starts it');
+  t.equal(stateOf(f, 'proxy'), 'starting');
+});
+
+t.test('etcd unreachable, then back while the remote unit is still down: the plain wait returns', async (t) => {
+  const f = fleetOf([proxy()]);
+  send(f, 0, { type: 'fleetStore', down: 'not reached yet' });
+  send(f, 1, { type: 'start', units: ['proxy'], job: null });
+  t.match(f.units.get('proxy')?.reason, /waiting for h1\/archive \(never seen\): the fleet store \(etcd\) is unreachable \(not reached yet\)/);
+  send(f, 2, { type: 'fleetStore', down: null });
+  t.equal(stateOf(f, 'proxy'), 'waiting');
+  t.match(f.units.get('proxy')?.reason, /; waiting for h1\/archive$/);
+});

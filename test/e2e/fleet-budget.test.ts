@@ -112,4 +112,49 @@ t.test('fleet rollout budget and canary', { skip: ETCD === null ? 'etcd is not i
     const again = await h1.ctl('--fleet', 'restart', '--rolling', 'one-by-one', 'h3/s5');
     t.equal(again.code, 0, `the lock was released: ${again.stderr}`);
   });
+
+  await t.test('the driver killed while its canary soaks: resumed from another host, the canary soaks again and a failure then still stops the rollout', async (t) => {
+    // s2 came back from the last test's sickness: wait until etcd shows it ready, so that the
+    // driver sees a serving canary to restart (not one still coming up, to start).
+    await waitUntil(async () => ((await fleetUnits())?.find((u) => u.host === 'h2' && u.name === 's2')?.state === 'ready' ? true : null), 'etcd shows s2 ready', 30_000);
+    const before = await pids();
+    const started = await h1.ctl('--json', '--fleet', 'restart', '--canary', '30s', '--no-wait', 'h2/s2', 'h3/s4', 'h3/s5');
+    t.equal(started.code, 0, started.stderr);
+    const id = (JSON.parse(started.stdout) as { rollout: View }).rollout.id;
+    await waitUntil(async () => ((await rollout(id))?.steps[0]?.reason === 'canary: soaking' ? true : null), 'the canary soaking', 60_000);
+    const canaryPid = (await pids())['h2/s2'];
+    t.not(canaryPid, before['h2/s2'], 'the canary was restarted');
+    // h1's own server is left running, as after a crash of supd; ended by pid.
+    const orphans = await h1.supd.crash();
+    t.teardown(() => {
+      for (const pid of orphans) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    });
+    await waitUntil(async () => ((await rollout(id))?.state === 'interrupted' ? true : null), 'interrupted once the driver\'s lease expired', 20_000);
+    const resumed = await h2.ctl('--json', '--fleet', 'rollouts', 'resume', '--no-wait', id);
+    t.equal(resumed.code, 0, resumed.stderr);
+    t.match((JSON.parse(resumed.stdout) as { rollout: View }).rollout, {
+      state: 'running', steps: [{ unit: 'h2/s2', state: 'in-progress', reason: /soaking \(again in full: resumed\)/ }, { state: 'pending' }, { state: 'pending' }],
+    }, 'the soak is neither skipped nor counted as done');
+    // h1 is gone: only the servers of h2 and h3 are asked from here on.
+    const pid = async (n: string): Promise<number | null> => (await hostOf(n).supd.unit(unitOf(n))).pid;
+    t.equal(await pid('h2/s2'), canaryPid, 'the canary is not restarted a second time');
+    const from = h2.supd.events.length;
+    fs.writeFileSync(path.join(dir, 'sick-s2'), '');
+    await h2.supd.waitEvent((e) => e.type === 'transition' && e.unit === 's2' && e.to !== 'ready', 'the canary leaving ready', from);
+    const end = await waitUntil(async () => {
+      const v = await rollout(id);
+      return v !== null && v.state !== 'running' ? v : null;
+    }, 'the resumed rollout to stop', 30_000);
+    fs.rmSync(path.join(dir, 'sick-s2'));
+    t.match(end, { state: 'error', error: { unit: 'h2/s2', reason: /left ready during its soak/ } });
+    t.same(end.steps.map((s) => s.state), ['error', 'pending', 'pending']);
+    t.equal(await pid('h3/s4'), before['h3/s4'], 'h3/s4 untouched');
+    t.equal(await pid('h3/s5'), before['h3/s5'], 'h3/s5 untouched');
+  });
 });

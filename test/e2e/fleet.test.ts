@@ -18,7 +18,7 @@ t.test('fleet', { skip: ETCD === null ? 'etcd is not installed (apt-get install 
   // WalB's chain across three hosts: archive (h1) ← proxy (h2) ← storage (h3). archive waits for
   // an explicit start; proxy and storage start at boot and wait for it through etcd.
   const [h1, h2, h3] = await startFleet(t, etcd, {
-    h1: { web: unit(), archive: unit('autostart: false\n') },
+    h1: { web: unit(), archive: unit('autostart: false\n'), reader: unit('autostart: false\nrequires: [h2/worker]\n') },
     h2: { api: unit(), worker: unit('autostart: false\n'), proxy: unit('requires: [h1/archive]\n') },
     h3: { db: unit(), storage: unit('requires: [h2/proxy]\n') },
   });
@@ -36,7 +36,7 @@ t.test('fleet', { skip: ETCD === null ? 'etcd is not installed (apt-get install 
     const view = JSON.parse(js.stdout) as { self: string; hosts: { name: string; reachable: boolean; api: string }[]; units: { host: string; name: string }[] };
     t.equal(view.self, 'h3', 'the host that answered');
     t.same(view.hosts.map((h) => [h.name, h.reachable]), [['h1', true], ['h2', true], ['h3', true]]);
-    t.same(view.units.map((u) => `${u.host}/${u.name}`), ['h1/archive', 'h1/web', 'h2/api', 'h2/proxy', 'h2/worker', 'h3/db', 'h3/storage']);
+    t.same(view.units.map((u) => `${u.host}/${u.name}`), ['h1/archive', 'h1/reader', 'h1/web', 'h2/api', 'h2/proxy', 'h2/worker', 'h3/db', 'h3/storage']);
     const keys = etcd.ctl('get', '--prefix', '--keys-only', view.hosts[0] === undefined ? '/' : '/supd-test-').split('\n').filter((l) => l !== '');
     t.ok(keys.some((k) => /\/units\/h2\/api$/.test(k)), 'unit records under <prefix>/units/<host>/<unit>');
     t.ok(keys.some((k) => /\/alive\/h1$/.test(k)), 'leased alive key per host');
@@ -119,6 +119,11 @@ t.test('fleet', { skip: ETCD === null ? 'etcd is not installed (apt-get install 
 
   await t.test('quorum lost: local units untouched, fleet commands exit 3 at once; back without a restart', async (t) => {
     const webPid = (await h1.supd.status()).find((u) => u.name === 'web')?.pid as number;
+    // reader (h1) requires h2/worker, which is stopped: it waits through etcd.
+    const waiting = await h1.ctl('start', '--no-wait', 'reader');
+    t.equal(waiting.code, 0, waiting.stderr);
+    const reader = async (): Promise<{ state: string; reason: string } | undefined> => (await h1.supd.status()).find((u) => u.name === 'reader');
+    t.match(await reader(), { state: 'waiting', reason: /; waiting for h2\/worker$/ }, 'the plain wait while etcd answers');
     await etcd.kill(1);
     const one = await h1.ctl('--fleet', 'status');
     t.equal(one.code, 0, 'one member of three lost changes nothing');
@@ -128,6 +133,15 @@ t.test('fleet', { skip: ETCD === null ? 'etcd is not installed (apt-get install 
     t.equal(down.code, 3, down.stderr);
     t.match(down.stderr, /etcd cannot be reached/);
     t.comment(`fleet status without quorum failed after ${Date.now() - began} ms, supctl's start-up included`);
+    const said = await waitUntil(async () => {
+      const r = await reader();
+      return r !== undefined && /etcd/.test(r.reason) ? r : null;
+    }, 'the waiting unit saying etcd is unreachable', 15_000);
+    t.equal(said.state, 'waiting', 'it keeps waiting');
+    t.match(said.reason, /waiting for h2\/worker \(last seen inactive\): the fleet store \(etcd\) is unreachable/,
+      'it says it waits on the fleet store being unreachable, with what etcd last showed');
+    const shown = await h1.ctl('status', 'reader');
+    t.match(shown.stdout, /fleet store \(etcd\) is unreachable/, 'supctl status shows that reason');
     const local = await h1.ctl('status', 'web');
     t.equal(local.code, 0, 'local commands work');
     t.match(local.stdout, new RegExp(`web\\s+ready\\s+${webPid}`), 'the local unit still runs, same pid');
@@ -141,5 +155,12 @@ t.test('fleet', { skip: ETCD === null ? 'etcd is not installed (apt-get install 
     }, 'fleet status back with quorum, h1 and h2 shown ready', 20_000);
     t.match(back.stdout, /h1\s+web\s+ready/);
     t.ok(alive(webPid), 'the local unit ran throughout');
+    const plain = await waitUntil(async () => {
+      const r = await reader();
+      return r !== undefined && !/etcd/.test(r.reason) ? r : null;
+    }, 'the etcd note gone once etcd answers', 15_000);
+    t.match(plain, { state: 'waiting', reason: /; waiting for h2\/worker$/ }, 'back to the plain wait: h2/worker is still stopped');
+    const stopped = await h1.ctl('stop', 'reader');
+    t.equal(stopped.code, 0, stopped.stderr);
   });
 });

@@ -22,6 +22,7 @@ interface Call {
 /** The unit records the driver's watch shows (`HOST/UNIT` → state), and a way to say one changed. */
 class Records {
   states = new Map<string, string>();
+  pids = new Map<string, number>();
   private listeners = new Set<() => void>();
   set(name: string, state: string): void {
     this.states.set(name, state);
@@ -45,7 +46,7 @@ async function driver(etcd: FakeEtcd, name: string, calls: Call[], records = new
     // No unit record watched: the unit is left to its step (taken as serving).
     remote: (host: string, unit: string) => {
       const state = records.states.get(`${host}/${unit}`);
-      return state === undefined ? null : { state, ready: state === 'ready' };
+      return state === undefined ? null : { state, ready: state === 'ready', pid: records.pids.get(`${host}/${unit}`) ?? null };
     },
     onRemote: (l: () => void) => records.on(l),
   } as unknown as FleetMember;
@@ -245,3 +246,81 @@ t.test('bad strategy settings are refused before anything is locked', async (t) 
   t.match(bad, { code: 'SUPD_BAD_REQUEST', message: /maxUnavailable: expected a count/ });
   t.notOk(etcd.kv.has('/supd/rollout/lock'));
 });
+
+/** A canary rollout over h2/b, h1/a, h3/c whose driver h1 dies while h2/b soaks (60 s). */
+async function diedWhileSoaking(t: Tap): Promise<{ etcd: FakeEtcd; records: Records; id: string }> {
+  const etcd = new FakeEtcd();
+  const calls: Call[] = [];
+  const records = new Records();
+  for (const u of ['h1/a', 'h2/b', 'h3/c']) records.set(u, 'ready');
+  records.pids.set('h2/b', 100);
+  const a = await driver(etcd, 'h1', calls, records);
+  const started = await a.ro.start({ units: ['h2/b', 'h1/a', 'h3/c'], rolling: { ...ONE, canary: '60s' }, wait: false });
+  const c1 = await nextCall(calls, 1);
+  records.pids.set('h2/b', 200);
+  c1.answer(200);
+  await new Promise((r) => setTimeout(r, 30));
+  t.match(await a.ro.get(started.id), { steps: [{ state: 'in-progress', reason: 'canary: soaking' }] }, 'the canary soaking when its driver dies');
+  etcd.expire(a.store.lease as number);
+  return { etcd, records, id: started.id };
+}
+
+type Tap = { match(found: unknown, wanted: unknown, message: string): unknown };
+
+t.test('resumed while its canary soaked: the canary is not restarted again, it soaks again in full, and failing then stops the rollout', async (t) => {
+  const { etcd, records, id } = await diedWhileSoaking(t);
+  const calls: Call[] = [];
+  const b = await driver(etcd, 'h2', calls, records);
+  t.equal((await b.ro.get(id)).state, 'interrupted');
+  const resumed = await b.ro.resume(id, false);
+  t.match(resumed, { state: 'running', driver: 'h2', steps: [{ unit: 'h2/b', state: 'in-progress', reason: /soaking \(again in full: resumed\)/ }, { state: 'pending' }, { state: 'pending' }] },
+    'the soak is neither skipped nor counted as done');
+  await new Promise((r) => setTimeout(r, 30));
+  t.equal(calls.length, 0, 'the canary, restarted once already, is not restarted again; nothing else is touched while it soaks');
+  records.set('h2/b', 'stopping');
+  const end = await waitEnd(b.ro, id);
+  t.match(end, { state: 'error', error: { unit: 'h2/b', reason: /left ready during its soak/ } });
+  t.same(end.steps.map((s) => s.state), ['error', 'pending', 'pending']);
+  t.equal(calls.length, 0, 'no other unit was asked');
+});
+
+t.test('resumed while its canary soaked, the canary restarted meanwhile: the rollout stops at once', async (t) => {
+  const { etcd, records, id } = await diedWhileSoaking(t);
+  records.pids.set('h2/b', 300);
+  const calls: Call[] = [];
+  const b = await driver(etcd, 'h2', calls, records);
+  await b.ro.resume(id, false);
+  const end = await waitEnd(b.ro, id);
+  t.match(end, { state: 'error', error: { unit: 'h2/b', reason: /restarted while the rollout had no driver \(pid 200 → 300\)/ } });
+  t.same(end.steps.map((s) => s.state), ['error', 'pending', 'pending']);
+  t.equal(calls.length, 0, 'no other unit was asked');
+  t.notOk(etcd.kv.has('/supd/rollout/lock'), 'the lock is released');
+});
+
+t.test('resumed while its canary soaked, the soak holding: the rest goes on after it', async (t) => {
+  const { etcd, records, id } = await diedWhileSoaking(t);
+  const calls: Call[] = [];
+  const b = await driver(etcd, 'h2', calls, records);
+  // The soak of the resumed canary is the plan's; shorten it in etcd for the test (60 s → 50 ms).
+  const key = `/supd/rollouts/${id}`;
+  const stored = JSON.parse(etcd.kv.get(key)?.value as string) as { plan: { canary: number } };
+  stored.plan.canary = 50;
+  etcd.kv.set(key, { value: JSON.stringify(stored), lease: null });
+  const done = b.ro.resume(id, true);
+  const c1 = await nextCall(calls, 1);
+  t.equal(c1.path, '/v1/units/a/restart', 'after the soak, the next server');
+  c1.answer(200);
+  (await nextCall(calls, 2)).answer(200);
+  const end = await done;
+  t.match(end, { state: 'ok' });
+  t.same(end.steps.map((s) => [s.unit, s.state]), [['h2/b', 'ok'], ['h1/a', 'ok'], ['h3/c', 'ok']]);
+});
+
+async function waitEnd(ro: FleetRollouts, id: string): Promise<Awaited<ReturnType<FleetRollouts['get']>>> {
+  for (let i = 0; i < 300; i++) {
+    const v = await ro.get(id);
+    if (v.state !== 'running') return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`rollout ${id} still running`);
+}
