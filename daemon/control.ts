@@ -260,6 +260,29 @@ export interface FleetRolloutView extends RolloutView {
   driver: string;
 }
 
+/** Whether this supd reaches the fleet's etcd (it holds its lease), and if not, why. */
+export interface EtcdLink {
+  reachable: boolean;
+  reason: string;
+}
+
+/** The fleet as this supd's watched copy of etcd shows it: the first event of /v1/fleet/events. */
+export interface FleetSnapshot {
+  view: FleetView;
+  rollouts: FleetRolloutView[];
+  etcd: EtcdLink;
+}
+
+/** `GET /v1/fleet/events`: a snapshot, then what changed in etcd (any host's unit, a host coming
+ * or going, a fleet rollout's step), then whether etcd is reachable from here. */
+export type FleetEvent =
+  | ({ type: 'fleet'; at: string } & FleetSnapshot)
+  | { type: 'fleet-unit'; unit: FleetUnitView; at: string }
+  | { type: 'fleet-unit-gone'; host: string; name: string; at: string }
+  | { type: 'fleet-host'; host: FleetHostView; at: string }
+  | { type: 'fleet-rollout'; rollout: FleetRolloutView; at: string }
+  | { type: 'fleet-etcd'; etcd: EtcdLink; at: string };
+
 /** What the `/v1/fleet/...` routes may call. Throws SupdError SUPD_FLEET_UNAVAILABLE (etcd or the
  * owning host cannot be reached: exit 3), SUPD_UNKNOWN_TARGET (no such host). */
 export interface FleetControl {
@@ -276,4 +299,8 @@ export interface FleetControl {
   rollout(id: string): Promise<FleetRolloutView>;
   resumeRollout(id: string, wait: boolean): Promise<FleetRolloutView>;
   cancelRollout(id: string): Promise<FleetRolloutView>;
+  /** The watched copy now (no etcd read: it answers while etcd is down, saying so). */
+  snapshot(): FleetSnapshot;
+  /** Every change of the watched copy, and of etcd's reachability, as events. */
+  subscribe(listener: (e: FleetEvent) => void): () => void;
 }

@@ -6,10 +6,12 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Logger } from 'pino';
 import { SupdError } from '../errors.js';
-import type { FleetControl, FleetRolloutView, FleetView, ForwardRequest, ForwardResponse } from '../control.js';
+import type {
+  EtcdLink, FleetControl, FleetEvent, FleetRolloutView, FleetSnapshot, FleetView, ForwardRequest, ForwardResponse,
+} from '../control.js';
 import { FleetRollouts, type FleetRolloutRequest } from './rollouts.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
-import { parseHost, parseUnit, viewOf, type HostRecord, type UnitRecord } from './records.js';
+import { changesOf, parseHost, parseUnit, viewOf, type HostRecord, type UnitRecord } from './records.js';
 import type { FleetStore, KvChange } from './store.js';
 
 /** This host's units as the member publishes them. */
@@ -69,6 +71,11 @@ export class FleetMember implements FleetControl {
   /** Why etcd cannot be reached now, or null while this host holds its lease and etcd answers. */
   private storeDown: string | null = 'not reached yet';
   private storeListeners = new Set<(down: string | null) => void>();
+  private fleetListeners = new Set<(e: FleetEvent) => void>();
+  /** What the fleet listeners were last told (null while there are none). */
+  private told: { view: FleetView; rollouts: Map<string, string> } | null = null;
+  private tellScheduled = false;
+  private etcd: EtcdLink = { reachable: false, reason: 'etcd not reached yet' };
 
   constructor(private readonly store: FleetStore, private readonly local: LocalUnits, private readonly opts: MemberOptions, private readonly log: Logger) {
     this.host = opts.host;
@@ -110,6 +117,10 @@ export class FleetMember implements FleetControl {
   private setStore(down: string | null): void {
     if (down === this.storeDown) return;
     this.storeDown = down;
+    // The status page's banner says the same as units waiting on other hosts.
+    this.etcd = down === null ? { reachable: true, reason: '' }
+      : { reachable: false, reason: `${down}: etcd cannot be reached (local units keep running)` };
+    this.tell({ type: 'fleet-etcd', etcd: this.etcd, at: new Date().toISOString() });
     for (const l of this.storeListeners) l(down);
   }
 
@@ -157,9 +168,50 @@ export class FleetMember implements FleetControl {
     const k = this.keys.parse(c.key);
     if (c.type === 'put') this.cache.set(c.key, c.value);
     else this.cache.delete(c.key);
+    this.tellSoon();
     if (k === null) return;
     if (k.kind === 'unit' && k.host !== this.host) this.emit(k.host, k.unit);
     else if ((k.kind === 'alive' || k.kind === 'host') && k.host !== this.host) this.emit(k.host, null);
+  }
+
+  snapshot(): FleetSnapshot {
+    return { view: viewOf(this.keys, this.cache, this.host), rollouts: this.fleetRollouts.fromRecords(this.cache), etcd: this.etcd };
+  }
+
+  subscribe(listener: (e: FleetEvent) => void): () => void {
+    if (this.told === null) {
+      const s = this.snapshot();
+      this.told = { view: s.view, rollouts: new Map(s.rollouts.map((r) => [r.id, JSON.stringify(r)])) };
+    }
+    this.fleetListeners.add(listener);
+    return () => {
+      this.fleetListeners.delete(listener);
+      if (this.fleetListeners.size === 0) this.told = null;
+    };
+  }
+
+  private tell(e: FleetEvent): void {
+    for (const l of this.fleetListeners) l(e);
+  }
+
+  /** A burst of watched changes (a new lease republishing every unit) is told once, as what differs. */
+  private tellSoon(): void {
+    if (this.tellScheduled || this.told === null) return;
+    this.tellScheduled = true;
+    setImmediate(() => {
+      this.tellScheduled = false;
+      const told = this.told;
+      if (told === null) return;
+      const s = this.snapshot();
+      const at = new Date().toISOString();
+      const changes = changesOf(told.view, s.view);
+      const rollouts = new Map(s.rollouts.map((r) => [r.id, JSON.stringify(r)]));
+      this.told = { view: s.view, rollouts };
+      for (const host of changes.hosts) this.tell({ type: 'fleet-host', host, at });
+      for (const g of changes.gone) this.tell({ type: 'fleet-unit-gone', host: g.host, name: g.name, at });
+      for (const unit of changes.units) this.tell({ type: 'fleet-unit', unit, at });
+      for (const r of s.rollouts) if (told.rollouts.get(r.id) !== rollouts.get(r.id)) this.tell({ type: 'fleet-rollout', rollout: r, at });
+    });
   }
 
   private emit(host: string, unit: string | null): void {

@@ -132,3 +132,22 @@ export function viewOf(keys: FleetKeys, kvs: ReadonlyMap<string, string>, self: 
 function scalarText(v: unknown, fallback: string): string {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : fallback;
 }
+
+/** What changed between two views of the fleet, as the events /v1/fleet/events sends. */
+export interface ViewChanges {
+  units: FleetUnitView[];
+  gone: { host: string; name: string }[];
+  hosts: FleetHostView[];
+}
+
+export function changesOf(prev: FleetView, next: FleetView): ViewChanges {
+  const key = (u: { host: string; name: string }): string => `${u.host}/${u.name}`;
+  const before = new Map(prev.units.map((u) => [key(u), JSON.stringify(u)]));
+  const hostsBefore = new Map(prev.hosts.map((h) => [h.name, JSON.stringify(h)]));
+  const now = new Set(next.units.map(key));
+  return {
+    units: next.units.filter((u) => before.get(key(u)) !== JSON.stringify(u)),
+    gone: prev.units.filter((u) => !now.has(key(u))).map((u) => ({ host: u.host, name: u.name })),
+    hosts: next.hosts.filter((h) => hostsBefore.get(h.name) !== JSON.stringify(h)),
+  };
+}

@@ -278,6 +278,21 @@ export class FleetRollouts {
     return viewOf(r, r.state === 'running' && holder !== r.id ? 'interrupted' : r.state);
   }
 
+  /** The rollouts a watched copy of the prefix holds, newest first (no etcd read). */
+  fromRecords(kvs: ReadonlyMap<string, string>): FleetRolloutView[] {
+    const holder = kvs.get(this.member.keys.rolloutLock()) ?? null;
+    const out: Stored[] = [];
+    for (const [key, v] of kvs) {
+      if (this.member.keys.parse(key)?.kind !== 'rollout') continue;
+      try {
+        out.push(JSON.parse(v) as Stored);
+      } catch {
+        // reported by the reads that list rollouts
+      }
+    }
+    return out.sort((a, b) => b.created - a.created).map((r) => this.shown(r, holder));
+  }
+
   async list(): Promise<FleetRolloutView[]> {
     const [all, holder] = await Promise.all([this.read(null), this.lockHolder()]);
     return all.sort((a, b) => b.created - a.created).map((r) => this.shown(r, holder));

@@ -4,7 +4,8 @@
 import t from 'tap';
 import type { RolloutView, SupdEvent, UnitStatus } from '../../daemon/api/contract.js';
 import { UI_CSP } from '../../daemon/api/routes/ui.js';
-import type { UiEvent, UiRollout, UiUnit } from '../../daemon/api/ui/app/types.js';
+import type { FleetEvent } from '../../daemon/control.js';
+import type { UiEvent, UiFleetEvent, UiRollout, UiUnit } from '../../daemon/api/ui/app/types.js';
 import { bearer, server } from './helpers.js';
 
 // The API's types must fit what the page reads: a rename in the contract fails here.
@@ -12,7 +13,16 @@ export type PageReadsTheContract = [
   UnitStatus extends UiUnit ? true : never,
   RolloutView extends UiRollout ? true : never,
   SupdEvent extends UiEvent ? true : never,
+  FleetEvent extends UiFleetEvent ? true : never,
 ];
+
+t.test('the fleet event stream the page reads: a supd without fleet.etcd says so (the page stays one host)', async (t) => {
+  const { app } = server(t, undefined, { tcp: true });
+  t.equal((await app.inject({ method: 'GET', url: '/v1/fleet/events' })).statusCode, 401, 'a token is needed');
+  const res = await app.inject({ method: 'GET', url: '/v1/fleet/events', headers: bearer('viewer-token') });
+  t.equal(res.statusCode, 400);
+  t.match(JSON.parse(res.body), { error: { code: 'SUPD_NO_FLEET' } });
+});
 
 t.test('the page and its assets load without a token, with the strict CSP', async (t) => {
   const { app } = server(t, undefined, { tcp: true });

@@ -4,6 +4,7 @@ import t from 'tap';
 import pino from 'pino';
 import { FleetMember, type LocalUnits } from '../../daemon/fleet/member.js';
 import type { UnitRecord } from '../../daemon/fleet/records.js';
+import type { FleetEvent } from '../../daemon/control.js';
 import { FakeEtcd, type FakeStoreClient } from '../fakes/etcd.js';
 
 const log = pino({ level: 'silent' });
@@ -118,4 +119,51 @@ t.test('without quorum, status fails with exit code 3 naming etcd; changes made 
   await new Promise((r) => setTimeout(r, 1100));
   t.match(JSON.parse(etcd.kv.get('/supd/units/h1/web')?.value ?? '{}'), { state: 'backoff' }, 'the change is retried once etcd answers');
   await a.m.close();
+});
+
+t.test('the fleet event stream: a snapshot from the watched copy, then each host\'s change, and etcd lost', async (t) => {
+  const etcd = new FakeEtcd();
+  const u1 = new Units();
+  u1.set('web', 'ready', 11);
+  const u2 = new Units();
+  u2.set('db', 'ready', 22);
+  const a = member(etcd, 'h1', u1);
+  const b = member(etcd, 'h2', u2);
+  await settle();
+  const snap = a.m.snapshot();
+  t.same(snap.view.units.map((u) => `${u.host}/${u.name} ${u.state}`), ['h1/web ready', 'h2/db ready']);
+  t.same(snap.etcd, { reachable: true, reason: '' });
+  const events: FleetEvent[] = [];
+  const unsubscribe = a.m.subscribe((e) => events.push(e));
+  const told = (): string[] => events.splice(0).map((e) => {
+    switch (e.type) {
+      case 'fleet-unit': return `unit ${e.unit.host}/${e.unit.name} ${e.unit.state}`;
+      case 'fleet-unit-gone': return `gone ${e.host}/${e.name}`;
+      case 'fleet-host': return `host ${e.host.name} ${e.host.reachable ? 'reachable' : 'unreachable'}`;
+      case 'fleet-etcd': return `etcd ${e.etcd.reachable ? 'up' : `down: ${e.etcd.reason}`}`;
+      default: return e.type;
+    }
+  });
+  u2.set('db', 'stopping', 22);
+  await settle();
+  t.same(told(), ['unit h2/db stopping'], 'a remote change is told once, as the unit\'s new view');
+  u1.set('api', 'starting');
+  await settle();
+  t.same(told(), ['unit h1/api starting'], 'a unit of this host too (its record in etcd)');
+  etcd.expire(b.store.lease as number);
+  await settle();
+  t.same(told(), ['host h2 unreachable', 'unit h2/db unknown'], 'a host whose lease expired, and its units');
+  u1.remove('api');
+  await settle();
+  t.same(told(), ['gone h1/api']);
+  etcd.expire(a.store.lease as number);
+  await settle();
+  t.match(told(), ['etcd down: the etcd lease of h1 was lost: etcd cannot be reached (local units keep running)']);
+  t.same(a.m.snapshot().etcd.reachable, false);
+  unsubscribe();
+  u1.set('web', 'stopping');
+  await settle();
+  t.same(events, [], 'nothing after unsubscribing');
+  await a.m.close();
+  await b.m.close();
 });

@@ -22,6 +22,7 @@ export const INDEX_HTML = `<!doctype html>
   <button id="token-button" type="button">Token</button>
 </header>
 <div id="banner" class="banner" role="alert" hidden></div>
+<div id="fleet-banner" class="banner fleet" role="alert" hidden></div>
 <form id="token-form" class="bar" hidden>
   <label>Token <input id="token-input" type="password" autocomplete="off" spellcheck="false"></label>
   <button type="submit">Use in this tab</button>
@@ -97,6 +98,12 @@ button.link { border: 0; background: none; padding: 0; font-weight: 600; color: 
 .s-ready { background: var(--ok); } .s-starting, .s-waiting { background: var(--warn); }
 .s-draining { background: var(--info); } .s-stopping { background: var(--stop); }
 .s-backoff, .s-failed { background: var(--bad); } .s-inactive { background: var(--off); }
+.s-unknown { background: #fff; color: var(--bad); border: 1px dashed var(--bad); }
+.banner.fleet { background: var(--warn); }
+td.c-host { font-weight: 600; color: var(--info); }
+tr.unit.h-unreachable td.c-host { color: var(--bad); text-decoration: line-through; }
+body.fleet-down tr.unit.remote { opacity: .5; }
+.rollout-driver { color: var(--muted); font-size: 12px; }
 .flags { font-size: 11px; color: var(--warn); font-weight: 600; }
 td.c-actions button { font-size: 12px; margin: 0 2px 2px 0; }
 .group { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; padding: 4px 0; border-top: 1px solid var(--line); }

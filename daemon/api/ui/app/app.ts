@@ -1,9 +1,11 @@
 // supd's status page: units, groups, rollouts and logs, live from /v1/events read with fetch()
-// (EventSource cannot send the Authorization header). The token lives in this tab's
+// (EventSource cannot send the Authorization header). In a fleet, /v1/fleet/events adds every
+// host's units and the fleet rollouts (this host's own rows stay fed by /v1/events, which goes on
+// while etcd is away). The token lives in this tab's
 // sessionStorage and travels only as that header, never in a cookie or a URL. Every string from
 // supd or a unit reaches the page through textContent, never as markup.
 import { bytes, cpu, duration } from './format.js';
-import type { UiError, UiEvent, UiRollout, UiState, UiUnit } from './types.js';
+import type { UiError, UiEtcd, UiEvent, UiFleetEvent, UiFleetRollout, UiFleetUnit, UiRollout, UiUnit } from './types.js';
 
 const TOKEN_KEY = 'supd.token';
 const RETRY_FIRST_MS = 500;
@@ -45,6 +47,7 @@ const ui = {
   conn: byId('conn', HTMLElement),
   summary: byId('summary', HTMLElement),
   banner: byId('banner', HTMLElement),
+  fleetBanner: byId('fleet-banner', HTMLElement),
   notice: byId('notice', HTMLElement),
   tokenForm: byId('token-form', HTMLFormElement),
   tokenInput: byId('token-input', HTMLInputElement),
@@ -141,6 +144,27 @@ let selected: string | null = null;
 let logLines: string[] = [];
 let logRest = '';
 
+/** The fleet as /v1/fleet/events shows it; null for a supd without fleet.etcd. */
+interface Fleet {
+  self: string;
+  units: Map<string, UiFleetUnit>;
+  hosts: Map<string, boolean>;
+  rollouts: Map<string, UiFleetRollout>;
+  etcd: UiEtcd;
+  /** The fleet stream itself: down while it reconnects. */
+  stream: 'live' | 'down';
+  flashAt: Map<string, number>;
+}
+let fleet: Fleet | null = null;
+
+/** A row of the units table: this host's (with its live details) or another host's (from etcd). */
+interface Shown {
+  key: string;
+  unit: UiUnit;
+  row: Row | null;
+  remote: UiFleetUnit | null;
+}
+
 type Conn = { kind: 'connecting' } | { kind: 'live' } | { kind: 'down'; reason: string; retryAt: number } | { kind: 'locked'; reason: string };
 let conn: Conn = { kind: 'connecting' };
 
@@ -164,7 +188,50 @@ function withStatus(units: readonly UiUnit[]): void {
   rows.clear();
   for (const [k, v] of next) rows.set(k, v);
   order = units.map(keyOf);
-  if (selected === null || !rows.has(selected)) select(order[0] ?? null);
+  keepSelection();
+}
+
+function keepSelection(): void {
+  const keys = shownUnits().map((s) => s.key);
+  if (selected === null || !keys.includes(selected)) select(keys[0] ?? null);
+}
+
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function shownUnits(): Shown[] {
+  if (fleet === null) {
+    return order.flatMap((key) => {
+      const row = rows.get(key);
+      return row === undefined ? [] : [{ key, unit: row.unit, row, remote: null }];
+    });
+  }
+  const f = fleet;
+  const out: Shown[] = [];
+  const seen = new Set<string>();
+  for (const u of [...f.units.values()].sort((a, b) => byName(a.host, b.host) || byName(a.name, b.name))) {
+    const key = `${u.host}/${u.name}`;
+    const row = u.host === f.self ? rows.get(u.name) : undefined;
+    if (row !== undefined) {
+      seen.add(u.name);
+      out.push({ key, unit: { ...row.unit, host: u.host }, row, remote: null });
+      continue;
+    }
+    out.push({
+      key, row: null, remote: u,
+      unit: {
+        name: u.name, host: u.host, state: u.state === 'unknown' ? 'inactive' : u.state, pid: u.pid, restarts: 0, reason: u.reason, since: u.since,
+        uptime: null, stale: u.stale, cpu: null, memory: null, groups: [], connections: null, lbDisabled: false, forced: false,
+      },
+    });
+  }
+  // This host's units not (yet) in etcd still show: they are live from /v1/events.
+  for (const key of order) {
+    const row = rows.get(key);
+    if (row !== undefined && !seen.has(key)) out.push({ key: `${f.self}/${key}`, unit: { ...row.unit, host: f.self }, row, remote: null });
+  }
+  return out;
 }
 
 function apply(e: UiEvent): void {
@@ -280,6 +347,9 @@ async function connect(): Promise<void> {
     retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
     window.clearTimeout(statusTimer);
     logAbort?.abort();
+    fleetAbort?.abort();
+    window.clearTimeout(fleetRetryTimer);
+    if (fleet !== null) fleet.stream = 'down';
     setConn({ kind: 'down', reason, retryAt: Date.now() + wait });
     retryTimer = window.setTimeout(() => void connect(), wait);
   }
@@ -299,6 +369,97 @@ async function snapshot(gen: number): Promise<void> {
   scheduleStatus();
   if (selected !== null) followLog(selected);
   void loadTails([...order]);
+  void connectFleet(gen);
+}
+
+// ---- the fleet's event stream (any host's units and the fleet rollouts) ----
+
+let fleetAbort: AbortController | null = null;
+let fleetRetryMs = RETRY_FIRST_MS;
+let fleetRetryTimer: number | undefined;
+
+async function connectFleet(gen: number): Promise<void> {
+  window.clearTimeout(fleetRetryTimer);
+  fleetAbort?.abort();
+  const ctrl = new AbortController();
+  fleetAbort = ctrl;
+  let silence = window.setTimeout(() => ctrl.abort(new Error('no word from the fleet stream for 40s')), SILENCE_MS);
+  try {
+    const res = await fetch('/v1/fleet/events', { headers: headers(), signal: ctrl.signal, cache: 'no-store', credentials: 'omit' });
+    if (res.status === 400) {
+      // SUPD_NO_FLEET: a supd on its own; the page stays a one-host page.
+      window.clearTimeout(silence);
+      fleet = null;
+      await res.body?.cancel();
+      render();
+      return;
+    }
+    if (!res.ok) throw await errorOf(res);
+    let buffer = '';
+    await readStream(res, (text) => {
+      window.clearTimeout(silence);
+      silence = window.setTimeout(() => ctrl.abort(new Error('no word from the fleet stream for 40s')), SILENCE_MS);
+      buffer += text;
+      let i: number;
+      while ((i = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, i);
+        buffer = buffer.slice(i + 2);
+        const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.replace(/^data: ?/, '')).join('\n');
+        if (data !== '' && gen === generation) applyFleet(JSON.parse(data) as UiFleetEvent);
+      }
+    });
+    throw new Error('supd closed the fleet event stream');
+  } catch (e) {
+    window.clearTimeout(silence);
+    if (gen !== generation || fleetAbort !== ctrl) return;
+    if (fleet !== null) {
+      fleet.stream = 'down';
+      fleet.etcd = { reachable: fleet.etcd.reachable, reason: e instanceof Error ? e.message : String(e) };
+    }
+    render();
+    const wait = fleetRetryMs;
+    fleetRetryMs = Math.min(RETRY_MAX_MS, fleetRetryMs * 2);
+    fleetRetryTimer = window.setTimeout(() => {
+      if (gen === generation && conn.kind === 'live') void connectFleet(gen);
+    }, wait);
+  }
+}
+
+function applyFleet(e: UiFleetEvent): void {
+  const now = Date.now();
+  switch (e.type) {
+    case 'fleet':
+      fleetRetryMs = RETRY_FIRST_MS;
+      fleet = {
+        self: e.view.self,
+        units: new Map(e.view.units.map((u) => [`${u.host}/${u.name}`, u])),
+        hosts: new Map(e.view.hosts.map((h) => [h.name, h.reachable])),
+        rollouts: new Map(e.rollouts.map((r) => [r.id, r])),
+        etcd: e.etcd,
+        stream: 'live',
+        flashAt: fleet?.flashAt ?? new Map(),
+      };
+      keepSelection();
+      break;
+    case 'fleet-unit':
+      if (fleet === null) return;
+      fleet.units.set(`${e.unit.host}/${e.unit.name}`, e.unit);
+      fleet.flashAt.set(`${e.unit.host}/${e.unit.name}`, now);
+      break;
+    case 'fleet-unit-gone':
+      fleet?.units.delete(`${e.host}/${e.name}`);
+      break;
+    case 'fleet-host':
+      fleet?.hosts.set(e.host.name, e.host.reachable);
+      break;
+    case 'fleet-rollout':
+      fleet?.rollouts.set(e.rollout.id, e.rollout);
+      break;
+    case 'fleet-etcd':
+      if (fleet !== null) fleet.etcd = e.etcd;
+      break;
+  }
+  render();
 }
 
 function scheduleStatus(): void {
@@ -363,7 +524,7 @@ function followLog(name: string): void {
   logLines = [];
   logRest = '';
   renderLog();
-  const path = `/v1/units/${encodeURIComponent(name)}/logs?lines=${LOG_LINES}&follow=1`;
+  const path = `${unitPath(name)}/logs?lines=${LOG_LINES}&follow=1`;
   fetch(path, { headers: headers(), signal: ctrl.signal, cache: 'no-store', credentials: 'omit' })
     .then(async (res) => {
       if (!res.ok) throw await errorOf(res);
@@ -380,6 +541,16 @@ function followLog(name: string): void {
       logLines.push(`(log unavailable: ${e instanceof Error ? e.message : String(e)})`);
       renderLog();
     });
+}
+
+/** The API path of a row's unit: this host's own routes, or the fleet's for another host's. */
+function unitPath(key: string): string {
+  const i = key.indexOf('/');
+  if (fleet === null || i < 0) return `/v1/units/${encodeURIComponent(key)}`;
+  const host = key.slice(0, i);
+  const name = key.slice(i + 1);
+  if (host === fleet.self) return `/v1/units/${encodeURIComponent(name)}`;
+  return `/v1/fleet/units/${encodeURIComponent(host)}/${encodeURIComponent(name)}`;
 }
 
 function select(key: string | null): void {
@@ -421,8 +592,9 @@ async function act(label: string, path: string, body: Record<string, unknown>): 
 
 type UnitAction = 'start' | 'stop' | 'safe stop' | 'restart';
 
-function unitAction(action: UnitAction, name: string): void {
-  const target = `/v1/units/${encodeURIComponent(name)}`;
+function unitAction(action: UnitAction, key: string): void {
+  const target = unitPath(key);
+  const name = key;
   const run = (): void => {
     if (action === 'start') void act(`start ${name}`, `${target}/start`, { wait: false });
     else if (action === 'restart') void act(`restart ${name}`, `${target}/restart`, { wait: false });
@@ -438,8 +610,9 @@ function rollingRestart(target: string, strategy: 'one-by-one' | 'half-by-half')
   });
 }
 
-function cancelRollout(id: string): void {
-  ask(`Cancel rollout ${id}?`, () => void act(`cancel rollout ${id}`, `/v1/rollouts/${encodeURIComponent(id)}/cancel`, {}));
+function cancelRollout(id: string, ofFleet: boolean): void {
+  const path = `/v1/${ofFleet ? 'fleet/' : ''}rollouts/${encodeURIComponent(id)}/cancel`;
+  ask(`Cancel ${ofFleet ? 'fleet ' : ''}rollout ${id}?`, () => void act(`cancel rollout ${id}`, path, {}));
 }
 
 // ---- rendering ----
@@ -475,9 +648,23 @@ function renderConn(): void {
     ui.banner.hidden = true;
   }
   document.body.classList.toggle('offline', conn.kind === 'down');
-  const by = new Map<UiState, number>();
-  for (const r of rows.values()) by.set(r.unit.state, (by.get(r.unit.state) ?? 0) + 1);
-  setText(ui.summary, `${rows.size} units${by.size === 0 ? '' : `: ${[...by].map(([s, n]) => `${n} ${s}`).join(', ')}`}`);
+  const fleetDown = fleet !== null && conn.kind === 'live' && (fleet.stream === 'down' || !fleet.etcd.reachable);
+  if (fleet !== null && fleetDown) {
+    const why = fleet.stream === 'down' ? `the fleet stream broke (${fleet.etcd.reason}); reconnecting` : fleet.etcd.reason;
+    setText(ui.fleetBanner, `Fleet: etcd is unreachable from ${fleet.self}: ${why}. This host's units below are live; other hosts show their last known state.`);
+    ui.fleetBanner.hidden = false;
+  } else {
+    ui.fleetBanner.hidden = true;
+  }
+  document.body.classList.toggle('fleet-down', fleetDown);
+  const shown = shownUnits();
+  const by = new Map<string, number>();
+  for (const s of shown) {
+    const state = s.remote?.state ?? s.unit.state;
+    by.set(state, (by.get(state) ?? 0) + 1);
+  }
+  const hosts = fleet === null ? '' : ` on ${fleet.hosts.size} hosts${[...fleet.hosts.values()].some((r) => !r) ? ` (${[...fleet.hosts.values()].filter((r) => !r).length} unreachable)` : ''}`;
+  setText(ui.summary, `${shown.length} units${hosts}${by.size === 0 ? '' : `: ${[...by].map(([s, n]) => `${n} ${s}`).join(', ')}`}`);
 }
 
 interface RowView {
@@ -530,7 +717,7 @@ function makeRow(key: string, hosts: boolean): RowView {
   for (const c of COLUMNS) cell(c);
   const actions = cell('actions');
   for (const a of ['start', 'stop', 'safe stop', 'restart'] as const) {
-    actions.append(button(a, `act act-${a.replace(' ', '-')}`, () => unitAction(a, rows.get(key)?.unit.name ?? key)));
+    actions.append(button(a, `act act-${a.replace(' ', '-')}`, () => unitAction(a, key)));
   }
   const tailRow = el('tr', 'tail');
   const td = el('td');
@@ -542,44 +729,47 @@ function makeRow(key: string, hosts: boolean): RowView {
 }
 
 function renderUnits(): void {
-  const hosts = [...rows.values()].some((r) => r.unit.host !== undefined);
+  const shown = shownUnits();
+  const hosts = fleet !== null || shown.some((s) => s.unit.host !== undefined);
   renderHead(hosts);
   const now = Date.now();
+  const keys = new Set(shown.map((s) => s.key));
   for (const [key, view] of views) {
-    if (!rows.has(key)) {
+    if (!keys.has(key)) {
       view.tr.remove();
       view.tailRow.remove();
       views.delete(key);
     }
   }
   let previous: HTMLTableRowElement | null = null;
-  for (const key of order) {
-    const row = rows.get(key);
-    if (row === undefined) continue;
+  for (const { key, unit: u, row, remote } of shown) {
     let view = views.get(key);
     if (view === undefined) {
       view = makeRow(key, hosts);
       views.set(key, view);
     }
-    const u = row.unit;
     const c = view.cells;
     if (c['host'] !== undefined) setText(c['host'], u.host ?? '');
+    view.tr.classList.toggle('remote', remote !== null);
+    view.tr.classList.toggle('h-unreachable', u.host !== undefined && fleet?.hosts.get(u.host) === false);
     const link = c['name']?.firstElementChild;
     if (link instanceof HTMLElement) setText(link, u.name);
-    setText(view.state, u.state);
-    view.state.className = `state s-${u.state}`;
-    const flags = [u.stale ? 'stale' : '', row.changed ? 'changed' : '', u.lbDisabled ? 'lb-off' : '', u.forced ? 'forced' : ''].filter((f) => f !== '');
+    const state = remote?.state ?? u.state;
+    setText(view.state, state);
+    view.state.className = `state s-${state}`;
+    const flags = [u.stale ? 'stale' : '', row?.changed === true ? 'changed' : '', u.lbDisabled ? 'lb-off' : '', u.forced ? 'forced' : ''].filter((f) => f !== '');
     setText(view.flags, flags.join(' '));
     setText(c['pid'] ?? el('td'), u.pid === null ? '-' : String(u.pid));
-    setText(c['uptime'] ?? el('td'), duration(row.spawnedAt === null ? null : now - row.spawnedAt));
-    setText(c['restarts'] ?? el('td'), String(u.restarts));
+    const spawnedAt = row === null ? (remote?.pid == null ? null : Date.parse(remote.since)) : row.spawnedAt;
+    setText(c['uptime'] ?? el('td'), duration(spawnedAt === null || Number.isNaN(spawnedAt) ? null : now - spawnedAt));
+    setText(c['restarts'] ?? el('td'), row === null ? '' : String(u.restarts));
     setText(c['cpu'] ?? el('td'), cpu(u.cpu));
     setText(c['memory'] ?? el('td'), bytes(u.memory));
     setText(c['connections'] ?? el('td'), u.connections === null ? '' : String(u.connections));
     setText(c['reason'] ?? el('td'), u.reason);
-    setText(view.tail, row.tail.join('\n'));
+    setText(view.tail, row === null ? '' : row.tail.join('\n'));
     view.tr.classList.toggle('selected', key === selected);
-    view.tr.classList.toggle('flash', now - row.flashAt < 1500);
+    view.tr.classList.toggle('flash', now - (row?.flashAt ?? fleet?.flashAt.get(key) ?? 0) < 1500);
     // Keep the DOM in supd's order, moving only what is out of place.
     const anchor: ChildNode | null = previous === null ? ui.units.firstChild : previous.nextSibling;
     if (anchor !== view.tr) ui.units.insertBefore(view.tr, anchor);
@@ -616,7 +806,8 @@ function renderGroups(): void {
 }
 
 function renderRollouts(): void {
-  const list = [...rollouts.values()].sort((a, b) => b.created.localeCompare(a.created)).slice(0, 6);
+  const all: (UiRollout & { driver?: string })[] = [...rollouts.values(), ...(fleet?.rollouts.values() ?? [])];
+  const list = all.sort((a, b) => b.created.localeCompare(a.created)).slice(0, 6);
   const shown = JSON.stringify(list);
   if (shown === rolloutsShown) return;
   rolloutsShown = shown;
@@ -625,7 +816,8 @@ function renderRollouts(): void {
     return;
   }
   ui.rollouts.replaceChildren(...list.map((r) => {
-    const div = el('div', `rollout r-${r.state}`);
+    const ofFleet = r.driver !== undefined;
+    const div = el('div', `rollout r-${r.state}${ofFleet ? ' fleet' : ''}`);
     div.dataset['id'] = r.id;
     const head = el('div', 'rollout-head');
     head.append(
@@ -635,7 +827,8 @@ function renderRollouts(): void {
       el('span', `rollout-state r-${r.state}`, r.state),
       el('span', 'rollout-trigger', r.trigger),
     );
-    if (r.state === 'running') head.append(button('cancel', 'act act-cancel', () => cancelRollout(r.id)));
+    if (r.driver !== undefined) head.append(el('span', 'rollout-driver', `fleet, driven by ${r.driver}`));
+    if (r.state === 'running') head.append(button('cancel', 'act act-cancel', () => cancelRollout(r.id, ofFleet)));
     const steps = el('ol', 'steps');
     for (const s of r.steps) {
       const li = el('li', `step p-${s.state}`);
@@ -652,7 +845,7 @@ function renderRollouts(): void {
 }
 
 function renderLog(): void {
-  const name = selected === null ? '' : (rows.get(selected)?.unit.name ?? selected);
+  const name = selected === null ? '' : (fleet === null ? (rows.get(selected)?.unit.name ?? selected) : selected);
   setText(ui.logTitle, name === '' ? 'Log' : `Log of ${name}`);
   setText(ui.log, logLines.join('\n'));
   ui.log.scrollTop = ui.log.scrollHeight;

@@ -43,6 +43,39 @@ export type UiEvent =
   | { type: 'reload'; result: { changed: string[]; added: string[]; removed: string[] }; at: string }
   | { type: 'stale'; unit: string; stale: boolean; reason: string; at: string };
 
+/** One unit of another host (or this one) as the fleet's etcd shows it; `unknown` while its host is unreachable. */
+export interface UiFleetUnit {
+  host: string;
+  name: string;
+  state: UiState | 'unknown';
+  ready: boolean;
+  pid: number | null;
+  generation: number;
+  stale: boolean;
+  reason: string;
+  since: string;
+}
+
+export interface UiFleetHost {
+  name: string;
+  reachable: boolean;
+}
+
+export interface UiEtcd {
+  reachable: boolean;
+  reason: string;
+}
+
+export type UiFleetRollout = UiRollout & { driver: string };
+
+export type UiFleetEvent =
+  | { type: 'fleet'; view: { self: string; hosts: UiFleetHost[]; units: UiFleetUnit[] }; rollouts: UiFleetRollout[]; etcd: UiEtcd; at: string }
+  | { type: 'fleet-unit'; unit: UiFleetUnit; at: string }
+  | { type: 'fleet-unit-gone'; host: string; name: string; at: string }
+  | { type: 'fleet-host'; host: UiFleetHost; at: string }
+  | { type: 'fleet-rollout'; rollout: UiFleetRollout; at: string }
+  | { type: 'fleet-etcd'; etcd: UiEtcd; at: string };
+
 export interface UiError {
   error: { code: string; message: string; hint?: string };
 }
