@@ -40,7 +40,8 @@ const stateReads = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'examples/**', 'test/fixtures/**', 'coverage/**', '.tap/**', '**/*.js', '**/*.mjs'] },
+  // *.gen.ts: written by `npm run gen:schemas` (test/units/schema-gen.test.ts fails when stale).
+  { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'examples/**', 'test/fixtures/**', 'coverage/**', '.tap/**', '**/*.js', '**/*.mjs', '**/*.gen.ts'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],

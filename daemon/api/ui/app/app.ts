@@ -437,7 +437,7 @@ function applyFleet(e: UiFleetEvent): void {
         rollouts: new Map(e.rollouts.map((r) => [r.id, r])),
         etcd: e.etcd,
         stream: 'live',
-        flashAt: fleet?.flashAt ?? new Map(),
+        flashAt: fleet?.flashAt ?? new Map<string, number>(),
       };
       keepSelection();
       break;
