@@ -1,10 +1,11 @@
-// Test helpers for the pure core: UnitSpecs with SPEC.md's defaults, a tiny Topology built from
-// the specs' requires/after (independent of units/graph.ts), and small drivers for a fleet.
+// Test helpers for the pure core: UnitSpecs with SPEC.md's defaults, the Topology of
+// units/graph.ts (as the runtime builds it), and small drivers for a fleet.
 import type {
   LbSpec, ReadySpec, Requirement, RestartSpec, RolloutSpec, SafeStopSpec, StopSpec, UnitSpec,
 } from '../../units/types.js';
 import { dispatch, type Fleet, type FleetEffect, type Topology } from '../../daemon/core/fleet.js';
 import { newUnit, type Effect, type Unit, type UnitState } from '../../daemon/core/model.js';
+import { topologyOf } from '../../daemon/topology.js';
 
 export interface SpecOverrides extends Partial<Omit<UnitSpec, 'requires' | 'ready' | 'restart' | 'stop' | 'safeStop' | 'rollout' | 'lb'>> {
   /** A string is a unit requirement; `tcp://h:p` and `http(s)://…` strings are remote ones. */
@@ -60,45 +61,9 @@ export function unitSpec(name: string, o: SpecOverrides = {}): UnitSpec {
   };
 }
 
-/** The requires/after graph of the specs, closures in declaration order. */
+/** The requires/after graph of the specs: units/graph.ts's, as the runtime builds it. */
 export function topology(specs: readonly UnitSpec[]): Topology {
-  const names = specs.map((s) => s.name);
-  const known = new Set(names);
-  const req = new Map<string, string[]>();
-  const deps = new Map<string, string[]>();
-  const after = new Map<string, string[]>();
-  const afterDeps = new Map<string, string[]>();
-  for (const n of names) {
-    deps.set(n, []);
-    afterDeps.set(n, []);
-  }
-  for (const s of specs) {
-    const r = s.requires.flatMap((x) => (x.kind === 'unit' && known.has(x.name) ? [x.name] : []));
-    req.set(s.name, r);
-    for (const x of r) deps.get(x)?.push(s.name);
-    const a = s.after.filter((x) => known.has(x));
-    after.set(s.name, a);
-    for (const x of a) afterDeps.get(x)?.push(s.name);
-  }
-  const closure = (start: readonly string[], edges: Map<string, string[]>): string[] => {
-    const seen = new Set<string>();
-    const todo = start.filter((n) => known.has(n));
-    while (todo.length > 0) {
-      const n = todo.pop() as string;
-      if (seen.has(n)) continue;
-      seen.add(n);
-      todo.push(...(edges.get(n) ?? []));
-    }
-    return names.filter((n) => seen.has(n));
-  };
-  return {
-    requirements: (n) => req.get(n) ?? [],
-    dependents: (n) => deps.get(n) ?? [],
-    afterOf: (n) => after.get(n) ?? [],
-    afterDependents: (n) => afterDeps.get(n) ?? [],
-    requiresClosure: (ns) => closure(ns, req),
-    dependentsClosure: (ns) => closure(ns, deps),
-  };
+  return topologyOf(specs).topo;
 }
 
 /** A unit in the given state, goal up, on its first process unless told otherwise. */
