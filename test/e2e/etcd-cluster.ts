@@ -15,6 +15,8 @@ export interface Member {
   client: string;
   peer: string;
   proc: ChildProcess | null;
+  /** The last of what it wrote on stderr (why it exited, when it did). */
+  stderr: string;
 }
 
 export class EtcdCluster {
@@ -30,14 +32,30 @@ export class EtcdCluster {
     return this.members.map((m) => m.client).join(',');
   }
 
+  /** A port found free may be taken by another test before etcd binds it: a member that exits
+   * while the cluster forms is retried with fresh ports and data (three tries), its stderr told. */
   async start(): Promise<this> {
     if (ETCD === null) throw new Error('etcd is not installed (apt-get install etcd-server)');
-    for (let i = 0; i < this.size; i++) {
-      this.members.push({ name: `m${i + 1}`, client: `http://127.0.0.1:${await freePort()}`, peer: `http://127.0.0.1:${await freePort()}`, proc: null });
+    for (let attempt = 1; ; attempt++) {
+      const ports = await distinctFreePorts(this.size * 2);
+      this.members.length = 0;
+      for (let i = 0; i < this.size; i++) {
+        this.members.push({ name: `m${i + 1}`, client: `http://127.0.0.1:${ports[2 * i]}`, peer: `http://127.0.0.1:${ports[2 * i + 1]}`, proc: null, stderr: '' });
+      }
+      for (const m of this.members) this.spawn(m);
+      try {
+        await this.healthy();
+        return this;
+      } catch (err) {
+        const dead = this.members.find((m) => m.proc !== null && (m.proc.exitCode !== null || m.proc.signalCode !== null));
+        for (let i = 0; i < this.members.length; i++) await this.kill(i);
+        for (const m of this.members) fs.rmSync(path.join(this.dir, m.name), { recursive: true, force: true });
+        if (dead === undefined || attempt === 3) {
+          const why = this.members.map((m) => `${m.name} (${m.client}): ${m.stderr.trim().split('\n').slice(-3).join(' | ') || 'nothing on stderr'}`).join('; ');
+          throw new Error(`${(err as Error).message} (attempt ${attempt}): ${why}`);
+        }
+      }
     }
-    for (const m of this.members) this.spawn(m);
-    await this.healthy();
-    return this;
   }
 
   private spawn(m: Member): void {
@@ -55,7 +73,10 @@ export class EtcdCluster {
       '--logger', 'zap', '--log-level', 'error',
     ];
     const proc = spawn(ETCD as string, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env['ETCD_UNSUPPORTED_ARCH'] ?? '' } });
-    proc.stderr?.resume();
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (d: string) => {
+      m.stderr = (m.stderr + d).slice(-2000);
+    });
     m.proc = proc;
   }
 
@@ -64,6 +85,7 @@ export class EtcdCluster {
     await waitUntil(async () => {
       for (const m of this.members) {
         if (m.proc === null) continue;
+        if (m.proc.exitCode !== null || m.proc.signalCode !== null) throw new Error(`etcd member ${m.name} exited while the cluster formed`);
         try {
           const r = await fetch(`${m.client}/health`, { signal: AbortSignal.timeout(1000) });
           const body = (await r.json()) as { health?: string };
@@ -107,4 +129,11 @@ export class EtcdCluster {
     for (let i = 0; i < this.members.length; i++) await this.kill(i);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** `n` distinct free loopback ports. */
+async function distinctFreePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
 }
