@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitUntil } from './harness.js';
+import { freePorts, waitUntil } from './harness.js';
 
 type Tap = { teardown(fn: () => unknown): void };
 
@@ -37,7 +37,7 @@ export class EtcdCluster {
   async start(): Promise<this> {
     if (ETCD === null) throw new Error('etcd is not installed (apt-get install etcd-server)');
     for (let attempt = 1; ; attempt++) {
-      const ports = await distinctFreePorts(this.size * 2);
+      const ports = await freePorts(this.size * 2);
       this.members.length = 0;
       for (let i = 0; i < this.size; i++) {
         this.members.push({ name: `m${i + 1}`, client: `http://127.0.0.1:${ports[2 * i]}`, peer: `http://127.0.0.1:${ports[2 * i + 1]}`, proc: null, stderr: '' });
@@ -131,9 +131,3 @@ export class EtcdCluster {
   }
 }
 
-/** `n` distinct free loopback ports. */
-async function distinctFreePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
-}

@@ -36,6 +36,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** `n` distinct free ports on 127.0.0.1: all bound at once, then released (ports found one at a
+ * time may repeat: a released port can be handed out again). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
 /** Every descendant pid of `root` (read from /proc), deepest last. */
 export function descendants(root: number): number[] {
   const children = new Map<number, number[]>();

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { alive, descendants, freePort, ROOT } from '../e2e/harness.js';
+import { alive, descendants, freePorts, ROOT } from '../e2e/harness.js';
 
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const EXAMPLE_PORTS = [7101, 7102, 7111, 7112, 7121, 7122];
@@ -41,7 +41,8 @@ t.test('the tour block runs as written, each command exiting 0', async (t) => {
   fs.cpSync(path.join(ROOT, 'examples', 'vdp'), path.join(clone, 'examples', 'vdp'), { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'));
   const ports = new Map<number, number>();
-  for (const p of EXAMPLE_PORTS) ports.set(p, await freePort());
+  const free = await freePorts(EXAMPLE_PORTS.length);
+  EXAMPLE_PORTS.forEach((p, i) => ports.set(p, free[i] as number));
   const unitsDir = path.join(clone, 'examples', 'vdp', 'units');
   for (const f of fs.readdirSync(unitsDir)) {
     const file = path.join(unitsDir, f);
