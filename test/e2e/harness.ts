@@ -25,15 +25,24 @@ export interface CliResult {
 }
 
 /** A free TCP port on 127.0.0.1 (bound, read, released). */
+/** Ports this test process was already given: the kernel may hand a released port out again, and
+ * two units of one test given the same port would collide. */
+const given = new Set<number>();
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = net.createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
     });
-  });
+    if (given.has(port)) continue;
+    given.add(port);
+    return port;
+  }
 }
 
 /** `n` distinct free ports on 127.0.0.1: all bound at once, then released (ports found one at a
