@@ -175,7 +175,17 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
       clearTimeout(bound);
       await watches.close();
       await member?.close();
-      await Promise.all(servers.map((s) => s.close()));
+      // Node's close() waits for a connection that sent no request yet (undici opens one after a
+      // relayed log stream is aborted) until headersTimeout, 60 s. Streams are ended and units
+      // stopped by now: whatever is still connected after a moment is cut.
+      await Promise.all(servers.map(async (s) => {
+        const cut = setTimeout(() => s.server.closeAllConnections(), CLOSE_GRACE_MS);
+        try {
+          await s.close();
+        } finally {
+          clearTimeout(cut);
+        }
+      }));
       await notify.close();
       settle.close();
       log.info({ ok: r.ok, forced: r.forced }, 'supd stopped');
@@ -222,6 +232,8 @@ async function joinFleet(fleet: NonNullable<SupdConfig['fleet']>, rt: Runtime, v
 
 /** A fleet read or call to another supd fails after this: fleet commands answer within 2 s. */
 const FLEET_TIMEOUT_MS = 1500;
+/** At shutdown, how long the API servers wait for their clients' connections before cutting them. */
+const CLOSE_GRACE_MS = 1000;
 
 function statusLine(units: { state: string }[]): string {
   const counts = new Map<string, number>();

@@ -70,7 +70,9 @@ export function createEtcdStore(opts: EtcdOptions): FleetStore {
         l.on('keepaliveFailed', (err: unknown) => {
           const silent = Date.now() - lastAnswer;
           if (silent < (ttl * 1000 * 2) / 3) return;
-          onAnswer?.(false, `no answer to its lease keep-alive for ${(silent / 1000).toFixed(1)}s: ${err instanceof Error ? err.message : String(err)}`);
+          // gRPC's message may end in an empty "Resolution note: ", which says nothing.
+          const why = (err instanceof Error ? err.message : String(err)).replace(/[.\s]*Resolution note:\s*$/, '');
+          onAnswer?.(false, `no answer to its lease keep-alive for ${(silent / 1000).toFixed(1)}s: ${why}`);
         });
         l.grant().then(() => {
           if (lost || closed) return;

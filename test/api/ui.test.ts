@@ -46,6 +46,23 @@ t.test('the page and its assets load without a token, with the strict CSP', asyn
   t.equal(redirect.headers['location'], '/ui/');
 });
 
+t.test('the page\'s JavaScript and CSS, every module it imports included, total under 100 kB', async (t) => {
+  const { app } = server(t, undefined, { tcp: true });
+  const css = (await app.inject({ method: 'GET', url: '/ui/app.css' })).body;
+  const seen = new Map<string, number>();
+  const load = async (file: string): Promise<void> => {
+    if (seen.has(file)) return;
+    const res = await app.inject({ method: 'GET', url: `/ui/${file}` });
+    t.equal(res.statusCode, 200, `/ui/${file}`);
+    seen.set(file, Buffer.byteLength(res.body));
+    for (const m of res.body.matchAll(/\bfrom\s+['"]\.\/([a-z0-9-]+\.js)['"]/g)) await load(m[1] ?? '');
+  };
+  await load('app.js');
+  const total = Buffer.byteLength(css) + [...seen.values()].reduce((a, b) => a + b, 0);
+  t.ok(seen.size >= 2, `app.js and its imports: ${[...seen.keys()].join(', ')}`);
+  t.ok(total < 100_000, `JavaScript and CSS total ${total} bytes`);
+});
+
 t.test('unknown files are 404, and the API behind the page still asks for a token', async (t) => {
   const { app } = server(t, undefined, { tcp: true });
   for (const url of ['/ui/nope.js', '/ui/..%2f..%2fpackage.json', '/ui/types.ts']) {

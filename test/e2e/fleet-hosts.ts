@@ -10,6 +10,8 @@ type Tap = { teardown(fn: () => unknown): void; comment(...a: unknown[]): void }
 
 export const FLEET_TOKEN = 'fleet-secret-token';
 export const ADMIN_TOKEN = 'admin-secret-token';
+export const OPERATOR_TOKEN = 'operator-secret-token';
+export const VIEWER_TOKEN = 'viewer-secret-token';
 
 export interface FleetHost {
   name: string;
@@ -27,7 +29,7 @@ export async function startFleet(t: Tap, etcd: EtcdCluster, hosts: Record<string
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'supd-fleet-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const tokens = path.join(dir, 'tokens.json');
-  fs.writeFileSync(tokens, JSON.stringify({ [FLEET_TOKEN]: 'fleet', [ADMIN_TOKEN]: 'admin' }));
+  fs.writeFileSync(tokens, JSON.stringify({ [FLEET_TOKEN]: 'fleet', [ADMIN_TOKEN]: 'admin', [OPERATOR_TOKEN]: 'operator', [VIEWER_TOKEN]: 'viewer' }));
   for (const [name, units] of Object.entries(hosts)) {
     const port = await freePort();
     // Three supd and three etcd members start at once: on a loaded 2-core machine that takes a while.

@@ -11,19 +11,14 @@ import t from 'tap';
 import type { Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { vdpFleet } from './fleet-copy.js';
-import { alive, assertBuilt, descendants, ROOT, Supd, waitUntil } from './harness.js';
+import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, launch, waitPage, waitShown } from './browser.js';
+import { assertBuilt, Supd } from './harness.js';
 import type { SupdEvent } from '../../daemon/control.js';
 
 assertBuilt();
 // A real fleet started, stopped and started again, on two cores shared with the rest of the suite.
 t.setTimeout(300_000);
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-];
-const ARTIFACTS = path.join(ROOT, '.tap', 'artifacts');
 const EVIL = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">';
 
 function tempDir(t: Test): string {
@@ -37,19 +32,7 @@ function shownState(page: Page, unit: string): Promise<string | null> {
   return page.locator(`tr.unit[data-unit="${unit}"] .state`).textContent({ timeout: 1000 }).catch(() => null);
 }
 
-/** Polls an expression in the page until it is truthy. The code is text (this file is compiled
- * for Node, without the DOM's types) and evaluated through the DevTools protocol, because the
- * page's own CSP rightly forbids the eval that playwright's in-page polling would need. */
-async function waitPage(page: Page, expression: string, what: string, timeoutMs = 30_000): Promise<void> {
-  await waitUntil(async () => Boolean(await page.evaluate(expression)), what, timeoutMs);
-}
-
-async function waitShown(page: Page, unit: string, state: string): Promise<void> {
-  await waitPage(page, `document.querySelector('tr.unit[data-unit="${unit}"] .state')?.textContent === ${JSON.stringify(state)}`, `${unit} ${state} on the page`);
-}
-
-t.test('the status page', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (Debian package chromium)` }, async (t) => {
-  const { chromium } = await import('playwright-core');
+t.test('the status page', { skip: HAVE_CHROMIUM ? false : `no ${CHROMIUM} (Debian package chromium)` }, async (t) => {
   const dir = tempDir(t);
   const operator = `op-${randomBytes(12).toString('hex')}`;
   const viewer = `view-${randomBytes(12).toString('hex')}`;
@@ -61,31 +44,14 @@ t.test('the status page', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMI
   await supd.start();
   for (const u of ['vdp', 'aux_1', 'aux_2', 'noisy']) await supd.waitState(u, 'ready');
 
-  const profile = path.join(dir, 'profile');
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1400, height: 900 },
-  });
-  t.teardown(async () => {
-    const before = descendants(process.pid);
-    await context.close().catch(() => undefined);
-    // Nothing of the browser may outlive the test: whatever of it is left is killed by pid.
-    for (const pid of before.filter(alive)) {
-      try {
-        if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile)) process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-  });
+  const { page } = await launch(t, dir);
   // supd's own log, kept beside the screenshots: what it did when a step here fails.
   t.teardown(() => fs.writeFileSync(path.join(ARTIFACTS, 'ui-supd.log'), supd.output));
-  const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) errors.push(m.text());
   });
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   const base = `http://127.0.0.1:${port}/ui/`;
 
   await t.test('loads with the token from the fragment, lists every unit, stays small', async (t) => {

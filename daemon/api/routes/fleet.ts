@@ -1,6 +1,7 @@
 // `/v1/fleet/...`: the fleet's status read from etcd (any host answers), and the commands, show and
 // logs of a `HOST/UNIT` forwarded to the supd that owns it; its answer (an error included) is
 // relayed as it came. Without fleet.etcd every route answers 400 SUPD_NO_FLEET.
+import { PassThrough, Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Action, FleetControl } from '../../control.js';
 import { SupdError } from '../../errors.js';
@@ -8,12 +9,40 @@ import {
   CommandBody, FleetBody, FleetResumeBody, FleetRolloutBody, FleetRolloutIdParams, FleetUnitParams, LogsQuery,
 } from '../schemas.gen.js';
 import type { FleetRolloutView } from '../contract.js';
-import type { RouteDeps } from './deps.js';
+import type { OpenStream, RouteDeps } from './deps.js';
 
 const ACTIONS: readonly Action[] = ['start', 'stop', 'restart'];
+
+/** Another supd's streamed answer (logs -f) relayed: registered as an open stream, so that this
+ * supd's shutdown ends it (an open one would keep close() waiting for good); the reader going away
+ * or this end closes the request to the other supd, and that supd going away ends it here. */
+function relayed(upstream: NodeJS.ReadableStream, streams: Set<OpenStream>): PassThrough {
+  const up = upstream instanceof Readable ? upstream : new Readable().wrap(upstream);
+  const out = new PassThrough();
+  let open = true;
+  const close = (err?: Error): void => {
+    streams.delete(stream);
+    if (!open) return;
+    open = false;
+    up.unpipe(out);
+    up.destroy();
+    if (err !== undefined) out.destroy(err);
+    else if (!out.destroyed) out.end();
+  };
+  const stream: OpenStream = { end: () => close() };
+  streams.add(stream);
+  up.on('error', (e: Error) => close(e));
+  up.on('end', () => {
+    open = false;
+    streams.delete(stream);
+  });
+  out.on('close', () => close());
+  up.pipe(out);
+  return out;
+}
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-export function fleetRoutes(app: FastifyInstance, { fleet }: RouteDeps): void {
+export function fleetRoutes(app: FastifyInstance, { fleet, streams }: RouteDeps): void {
   const member = (): FleetControl => {
     if (fleet === null) {
       throw new SupdError('SUPD_NO_FLEET', 'this supd is not part of a fleet (fleet.etcd is not set)', {
@@ -92,7 +121,7 @@ export function fleetRoutes(app: FastifyInstance, { fleet }: RouteDeps): void {
       const path = `${unitPath(req.params)}/logs${q.size > 0 ? `?${q.toString()}` : ''}`;
       const r = await member().forwardStream(req.params.host, path);
       const type = r.status === 200 ? 'text/plain; charset=utf-8' : JSON_TYPE;
-      return reply.code(r.status).type(type).send(r.body);
+      return reply.code(r.status).type(type).send(relayed(r.body, streams));
     },
   );
 }

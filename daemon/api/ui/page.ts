@@ -22,7 +22,7 @@ export const INDEX_HTML = `<!doctype html>
   <button id="token-button" type="button">Token</button>
 </header>
 <div id="banner" class="banner" role="alert" hidden></div>
-<div id="fleet-banner" class="banner fleet" role="alert" hidden></div>
+<div id="fleet-banner" class="banner fleet" role="alert" hidden><span id="fleet-banner-text"></span> <span id="fleet-banner-why" class="why"></span></div>
 <form id="token-form" class="bar" hidden>
   <label>Token <input id="token-input" type="password" autocomplete="off" spellcheck="false"></label>
   <button type="submit">Use in this tab</button>
@@ -100,6 +100,7 @@ button.link { border: 0; background: none; padding: 0; font-weight: 600; color: 
 .s-backoff, .s-failed { background: var(--bad); } .s-inactive { background: var(--off); }
 .s-unknown { background: #fff; color: var(--bad); border: 1px dashed var(--bad); }
 .banner.fleet { background: var(--warn); }
+.banner .why { display: block; font-weight: 400; font-size: 12px; opacity: .9; }
 td.c-host { font-weight: 600; color: var(--info); }
 tr.unit.h-unreachable td.c-host { color: var(--bad); text-decoration: line-through; }
 body.fleet-down tr.unit.remote { opacity: .5; }

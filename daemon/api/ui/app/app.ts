@@ -48,6 +48,8 @@ const ui = {
   summary: byId('summary', HTMLElement),
   banner: byId('banner', HTMLElement),
   fleetBanner: byId('fleet-banner', HTMLElement),
+  fleetBannerText: byId('fleet-banner-text', HTMLElement),
+  fleetBannerWhy: byId('fleet-banner-why', HTMLElement),
   notice: byId('notice', HTMLElement),
   tokenForm: byId('token-form', HTMLFormElement),
   tokenInput: byId('token-input', HTMLInputElement),
@@ -650,8 +652,10 @@ function renderConn(): void {
   document.body.classList.toggle('offline', conn.kind === 'down');
   const fleetDown = fleet !== null && conn.kind === 'live' && (fleet.stream === 'down' || !fleet.etcd.reachable);
   if (fleet !== null && fleetDown) {
-    const why = fleet.stream === 'down' ? `the fleet stream broke (${fleet.etcd.reason}); reconnecting` : fleet.etcd.reason;
-    setText(ui.fleetBanner, `Fleet: etcd is unreachable from ${fleet.self}: ${why}. This host's units below are live; other hosts show their last known state.`);
+    // What it means first, in a line; supd's reason (often a long gRPC error) after it, smaller.
+    const what = fleet.stream === 'down' ? `the fleet stream from ${fleet.self} broke; reconnecting` : `etcd is unreachable from ${fleet.self}`;
+    setText(ui.fleetBannerText, `Fleet: ${what}. This host's units below are live; other hosts show their last known state.`);
+    setText(ui.fleetBannerWhy, fleet.etcd.reason);
     ui.fleetBanner.hidden = false;
   } else {
     ui.fleetBanner.hidden = true;
