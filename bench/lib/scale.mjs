@@ -33,6 +33,7 @@ export async function scaleOne(adapter, n, { idleMs = 10_000, apiReps = 10, rest
     const longWait = Math.max(60_000, n * 60);
     let t0 = now();
     const started = adapter.apiStartAll(s);
+    started.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
     await waitChildren(roots, (c) => c >= n, { timeoutMs: longWait, what: `start-all of ${n}` });
     row.start = now() - t0;
     if ((await started).status >= 300) throw new Error('start-all (API) refused');
@@ -60,6 +61,7 @@ export async function scaleOne(adapter, n, { idleMs = 10_000, apiReps = 10, rest
     row.cpu = ((cpuTicks(pids, roots) - c0) / clockTicksPerSecond() / (idleMs / 1000)) * 100;
     t0 = now();
     const stopped = adapter.apiStopAll(s);
+    stopped.catch(() => {});
     await waitChildren(roots, (c) => c === 0, { timeoutMs: longWait, what: `stop-all of ${n}`, alive: true });
     row.stop = now() - t0;
     if ((await stopped).status >= 300) throw new Error('stop-all (API) refused');
