@@ -80,9 +80,10 @@ export async function fleet(adapter, n, opts, rec) {
         }
         // Every restarted child must be back before memory and CPU are read with n running.
         await waitChildren(roots, (c) => c >= n, { timeoutMs: opts.startTimeoutMs, what: 'fleet back after restarts', alive: true });
+        // Memory and idle CPU in the steady state: after the settling time (supd collects once then).
+        await sleep(opts.idleSettleMs);
         m.pss.push(daemonProcesses(roots).reduce((sum, pid) => sum + pssBytes(pid), 0) / 1e6);
         if (opts.idleMs > 0 && opts.idleAt.includes(n)) {
-          await sleep(opts.idleSettleMs);
           const pids = daemonProcesses(roots);
           const c0 = cpuTicks(pids, roots);
           await sleep(opts.idleMs);
