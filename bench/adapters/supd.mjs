@@ -132,8 +132,8 @@ export const adapter = {
   status: (s) => ctl(s, ['--json', 'status']),
   apiStatus: (s) => request(s.socket, 'GET', '/v1/units'),
   // The answer comes once every spawn is issued: on a loaded machine that can pass 10 s at N=500.
-  apiStartAll: (s) => request(s.socket, 'POST', '/v1/units/all/start', { wait: false }, 120_000),
-  apiStopAll: (s) => request(s.socket, 'POST', '/v1/units/all/stop', { wait: false }, 120_000),
+  apiStartAll: (s, timeoutMs = 120_000) => request(s.socket, 'POST', '/v1/units/all/start', { wait: false }, timeoutMs),
+  apiStopAll: (s, timeoutMs = 120_000) => request(s.socket, 'POST', '/v1/units/all/stop', { wait: false }, timeoutMs),
   stopAll: (s) => ctl(s, ['stop', 'all']),
   killOneAndWaitRestart: (s, idx, timeoutMs) => killOneAndWaitRestart([s.child.pid], idx, timeoutMs),
   daemonPids: (s) => [s.child.pid],

@@ -30,9 +30,9 @@ export async function scaleOne(adapter, n, { idleMs = 10_000, apiReps = 10, rest
   try {
     s = await adapter.setup(n, { kind: 'sleep' }, tmp);
     const roots = adapter.daemonPids(s);
-    const longWait = Math.max(60_000, n * 60);
+    const longWait = Math.max(120_000, n * 60);
     let t0 = now();
-    const started = adapter.apiStartAll(s);
+    const started = adapter.apiStartAll(s, longWait);
     started.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
     await waitChildren(roots, (c) => c >= n, { timeoutMs: longWait, what: `start-all of ${n}` });
     row.start = now() - t0;
@@ -60,7 +60,7 @@ export async function scaleOne(adapter, n, { idleMs = 10_000, apiReps = 10, rest
     await sleep(idleMs);
     row.cpu = ((cpuTicks(pids, roots) - c0) / clockTicksPerSecond() / (idleMs / 1000)) * 100;
     t0 = now();
-    const stopped = adapter.apiStopAll(s);
+    const stopped = adapter.apiStopAll(s, longWait);
     stopped.catch(() => {});
     await waitChildren(roots, (c) => c === 0, { timeoutMs: longWait, what: `stop-all of ${n}`, alive: true });
     row.stop = now() - t0;
