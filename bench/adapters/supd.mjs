@@ -23,9 +23,14 @@ const envLine = `env: {${TAG_KEY}: ${q(TAG)}}`;
 export function unitFiles(n, workload) {
   switch (workload.kind) {
     case 'sleep': {
-      // One template with N instances: the fleet shape supd is built for.
-      const instances = Array.from({ length: n }, (_, i) => `  s_${i}: {}`);
-      return { 's@.yaml': ['command: [sleep, "100000"]', 'autostart: false', 'restart: {policy: always, delay: 0ms}', envLine, 'instances:', ...instances, ''].join('\n') };
+      // Templates with N instances in all: the fleet shape supd is built for. A unit file's map holds
+      // at most 1,000 entries (supd's unit-file limit), so each template has at most 1,000.
+      const files = {};
+      for (let from = 0, f = 0; from < n; from += 1000, f += 1) {
+        const instances = Array.from({ length: Math.min(1000, n - from) }, (_, i) => `  s_${from + i}: {}`);
+        files[f === 0 ? 's@.yaml' : `s${f}@.yaml`] = ['command: [sleep, "100000"]', 'autostart: false', 'restart: {policy: always, delay: 0ms}', envLine, 'instances:', ...instances, ''].join('\n');
+      }
+      return files;
     }
     case 'flood':
       return {
@@ -126,8 +131,9 @@ export const adapter = {
   startAll: (s) => ctl(s, ['start', '--no-wait', 'all']),
   status: (s) => ctl(s, ['--json', 'status']),
   apiStatus: (s) => request(s.socket, 'GET', '/v1/units'),
-  apiStartAll: (s) => request(s.socket, 'POST', '/v1/units/all/start', { wait: false }),
-  apiStopAll: (s) => request(s.socket, 'POST', '/v1/units/all/stop', { wait: false }),
+  // The answer comes once every spawn is issued: on a loaded machine that can pass 10 s at N=500.
+  apiStartAll: (s, timeoutMs = 120_000) => request(s.socket, 'POST', '/v1/units/all/start', { wait: false }, timeoutMs),
+  apiStopAll: (s, timeoutMs = 120_000) => request(s.socket, 'POST', '/v1/units/all/stop', { wait: false }, timeoutMs),
   stopAll: (s) => ctl(s, ['stop', 'all']),
   killOneAndWaitRestart: (s, idx, timeoutMs) => killOneAndWaitRestart([s.child.pid], idx, timeoutMs),
   daemonPids: (s) => [s.child.pid],

@@ -30,9 +30,10 @@ export async function scaleOne(adapter, n, { idleMs = 10_000, apiReps = 10, rest
   try {
     s = await adapter.setup(n, { kind: 'sleep' }, tmp);
     const roots = adapter.daemonPids(s);
-    const longWait = Math.max(60_000, n * 60);
+    const longWait = Math.max(120_000, n * 60);
     let t0 = now();
-    const started = adapter.apiStartAll(s);
+    const started = adapter.apiStartAll(s, longWait);
+    started.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
     await waitChildren(roots, (c) => c >= n, { timeoutMs: longWait, what: `start-all of ${n}` });
     row.start = now() - t0;
     if ((await started).status >= 300) throw new Error('start-all (API) refused');
@@ -51,7 +52,7 @@ export async function scaleOne(adapter, n, { idleMs = 10_000, apiReps = 10, rest
     }
     row.restart = median(restart);
     await waitChildren(roots, (c) => c >= n, { timeoutMs: longWait, what: 'fleet back after restarts', alive: true });
-    await sleep(2500);
+    await sleep(3500); // past the restarts' `ready` (1 s) and the collection 2 s after the last unit event
     const pids = daemonProcesses(roots);
     row.pss = pids.reduce((sum, pid) => sum + pssBytes(pid), 0) / 1e6;
     row.fds = openFiles(roots[0]);
@@ -59,7 +60,8 @@ export async function scaleOne(adapter, n, { idleMs = 10_000, apiReps = 10, rest
     await sleep(idleMs);
     row.cpu = ((cpuTicks(pids, roots) - c0) / clockTicksPerSecond() / (idleMs / 1000)) * 100;
     t0 = now();
-    const stopped = adapter.apiStopAll(s);
+    const stopped = adapter.apiStopAll(s, longWait);
+    stopped.catch(() => {});
     await waitChildren(roots, (c) => c === 0, { timeoutMs: longWait, what: `stop-all of ${n}`, alive: true });
     row.stop = now() - t0;
     if ((await stopped).status >= 300) throw new Error('stop-all (API) refused');
@@ -90,7 +92,7 @@ export function renderScale(rows, info) {
   let prev;
   for (const r of rows) {
     if (r.error !== undefined) {
-      lines.push(`| ${r.n} | failed: ${r.error.replace(/\|/g, '/').slice(0, 200)} ||||||||| ${r.load.map((l) => l.toFixed(1)).join(' → ')} |`);
+      lines.push(`| ${r.n} | failed: ${r.error.replace(/\|/g, '/').replace(/\s+/g, ' ').slice(0, 300)} ||||||||| ${r.load.map((l) => l.toFixed(1)).join(' → ')} |`);
       continue;
     }
     const perUnitPss = prev !== undefined ? `${f(((r.pss - prev.pss) * 1e6) / (r.n - prev.n))} B` : '–';
@@ -101,7 +103,7 @@ export function renderScale(rows, info) {
   }
   lines.push(
     '',
-    'One supd per N, N `sleep 100000` units (one template), all through the HTTP API on the unix socket. start-all/stop-all: from the request until every child is alive / none is (read from /proc). GET /v1/units: median of 10. restart: median of 5 kill -9s until a new child is alive (the bench scans every child in /proc, so its resolution coarsens with N). PSS after 2.5 s of quiet; idle CPU over 10 s with the fleet up. fds: supd\'s open descriptors with the fleet up, and the soft limit it ran with (Node raises its soft RLIMIT_NOFILE to the hard limit at start-up).',
+    'One supd per N, N `sleep 100000` units (templates of at most 1,000 instances, the unit-file limit), all through the HTTP API on the unix socket. start-all/stop-all: from the request until every child is alive / none is (read from /proc). GET /v1/units: median of 10. restart: median of 5 kill -9s until a new child is alive (the bench scans every child in /proc, so its resolution coarsens with N). PSS 3.5 s after the last restart (past the collection after a burst); idle CPU over 10 s with the fleet up. fds: supd\'s open descriptors with the fleet up, and the soft limit it ran with (Node raises its soft RLIMIT_NOFILE to the hard limit at start-up).',
   );
   return `${lines.join('\n')}\n`;
 }

@@ -7,7 +7,7 @@ import { canConnect, portFree } from './http.mjs';
 import { Timeout, waitChildren, waitFor } from './measure.mjs';
 import { capturedBytes, verifyLines, waitCaptured } from './logcheck.mjs';
 import { now, percentile, sleep, summary } from './stats.mjs';
-import { killTree, makeTempDir, removeDir } from './track.mjs';
+import { killTree, makeTempDir, removeDir, runCmd } from './track.mjs';
 
 function failure(what, r) {
   const why = r.timedOut ? 'timed out' : `exited ${r.code ?? r.signal}`;
@@ -41,7 +41,7 @@ async function teardown(adapter, s, tmp) {
  */
 export async function fleet(adapter, n, opts, rec) {
   const tmp = makeTempDir(`supd-bench-${adapter.name}-${n}`);
-  const m = { start: [], stop: [], startApi: [], stopApi: [], status: [], api: [], restart: [], pss: [], cpu: [] };
+  const m = { nodeBare: [], start: [], stop: [], startApi: [], stopApi: [], status: [], api: [], restart: [], pss: [], cpu: [] };
   let s;
   try {
     s = await adapter.setup(n, { kind: 'sleep' }, tmp);
@@ -59,7 +59,9 @@ export async function fleet(adapter, n, opts, rec) {
       if (cycle === 0) {
         await sleep(opts.settleMs);
         if (adapter.status) {
+          // supd's target is a bare `node -e 0` plus a margin: both in turn, the same number of times.
           for (let i = 0; i < opts.statusReps; i += 1) {
+            if (adapter.name === 'supd') m.nodeBare.push((await runCmd(process.execPath, ['-e', '0'])).ms);
             const r = await adapter.status(s);
             if (r.code !== 0) throw failure('status command', r);
             m.status.push(r.ms);
@@ -78,9 +80,10 @@ export async function fleet(adapter, n, opts, rec) {
         }
         // Every restarted child must be back before memory and CPU are read with n running.
         await waitChildren(roots, (c) => c >= n, { timeoutMs: opts.startTimeoutMs, what: 'fleet back after restarts', alive: true });
+        // Memory and idle CPU in the steady state: after the settling time (supd collects once then).
+        await sleep(opts.idleSettleMs);
         m.pss.push(daemonProcesses(roots).reduce((sum, pid) => sum + pssBytes(pid), 0) / 1e6);
         if (opts.idleMs > 0 && opts.idleAt.includes(n)) {
-          await sleep(opts.idleSettleMs);
           const pids = daemonProcesses(roots);
           const c0 = cpuTicks(pids, roots);
           await sleep(opts.idleMs);
@@ -102,12 +105,14 @@ export async function fleet(adapter, n, opts, rec) {
     for (let cycle = 0; adapter.apiStartAll && cycle < opts.apiCycles; cycle += 1) {
       let t0 = now();
       const started = adapter.apiStartAll(s);
+      started.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
       await waitChildren(roots, (c) => c >= n, { timeoutMs: opts.startTimeoutMs, what: 'start-all (API)' });
       m.startApi.push(now() - t0);
       if ((await started).status >= 300) throw new Error('start-all (API) refused');
       await sleep(opts.settleMs);
       t0 = now();
       const stopped = adapter.apiStopAll(s);
+      stopped.catch(() => {});
       await waitChildren(roots, (c) => c === 0, { timeoutMs: opts.stopTimeoutMs, what: 'stop-all (API)', alive: true });
       m.stopApi.push(now() - t0);
       if ((await stopped).status >= 300) throw new Error('stop-all (API) refused');
@@ -120,6 +125,7 @@ export async function fleet(adapter, n, opts, rec) {
   rec.put('start', n, adapter.name, m.start, 'ms');
   rec.put('stop', n, adapter.name, m.stop, 'ms');
   if (adapter.status) rec.put('status', n, adapter.name, m.status, 'ms');
+  if (m.nodeBare.length > 0) rec.put('status', n, 'raw', m.nodeBare, 'ms', { note: '(`node -e 0`)' });
   if (adapter.apiStatus) rec.put('api', n, adapter.name, m.api, 'ms');
   if (adapter.apiStartAll) {
     rec.put('startApi', n, adapter.name, m.startApi, 'ms');
