@@ -51,7 +51,12 @@ t.test('fleet', { skip: ETCD === null ? 'etcd is not installed (apt-get install 
     const show = await h3.ctl('--json', 'show', 'h2/worker');
     t.equal(show.code, 0, show.stderr);
     t.match(JSON.parse(show.stdout), { unit: { name: 'worker', state: 'ready' } });
-    const logs = await h1.ctl('logs', '-n', '5', 'h2/worker');
+    // Ready after a 100 ms grace, which does not mean the sleeper has written its first line yet
+    // (node starts slower than that on a loaded machine): wait for the line, then assert on it.
+    const logs = await waitUntil(async () => {
+      const r = await h1.ctl('logs', '-n', '5', 'h2/worker');
+      return r.code !== 0 || r.stdout.includes(`sleeper ${w?.pid}`) ? r : null;
+    }, 'the worker\'s first line in its log');
     t.equal(logs.code, 0, logs.stderr);
     t.match(logs.stdout, new RegExp(`sleeper ${w?.pid}`), 'its log, from its host');
     const stopped = await h3.ctl('--fleet', 'stop', 'h2/worker');
