@@ -43,6 +43,19 @@ function member(etcd: FakeEtcd, host: string, units: Units): { m: FleetMember; s
   return { m, store };
 }
 
+/** h1 with web ready (pid 11) and h2 with db ready (pid 22), both published. */
+async function twoHosts(): Promise<{ etcd: FakeEtcd; u1: Units; u2: Units; a: ReturnType<typeof member>; b: ReturnType<typeof member> }> {
+  const etcd = new FakeEtcd();
+  const u1 = new Units();
+  u1.set('web', 'ready', 11);
+  const u2 = new Units();
+  u2.set('db', 'ready', 22);
+  const a = member(etcd, 'h1', u1);
+  const b = member(etcd, 'h2', u2);
+  await settle();
+  return { etcd, u1, u2, a, b };
+}
+
 t.test('each host publishes its host record, alive key and units; any host reads them all', async (t) => {
   const etcd = new FakeEtcd();
   const u1 = new Units();
@@ -64,14 +77,7 @@ t.test('each host publishes its host record, alive key and units; any host reads
 });
 
 t.test('a host whose lease expired is unreachable and its units unknown; a new lease republishes', async (t) => {
-  const etcd = new FakeEtcd();
-  const u1 = new Units();
-  u1.set('web', 'ready', 11);
-  const u2 = new Units();
-  u2.set('db', 'ready', 22);
-  const a = member(etcd, 'h1', u1);
-  const b = member(etcd, 'h2', u2);
-  await settle();
+  const { etcd, a, b } = await twoHosts();
   const remoteEvents: string[] = [];
   a.m.onRemote((h, u) => remoteEvents.push(`${h}/${u ?? '*'}`));
   etcd.expire(b.store.lease as number);
@@ -122,14 +128,7 @@ t.test('without quorum, status fails with exit code 3 naming etcd; changes made 
 });
 
 t.test('the fleet event stream: a snapshot from the watched copy, then each host\'s change, and etcd lost', async (t) => {
-  const etcd = new FakeEtcd();
-  const u1 = new Units();
-  u1.set('web', 'ready', 11);
-  const u2 = new Units();
-  u2.set('db', 'ready', 22);
-  const a = member(etcd, 'h1', u1);
-  const b = member(etcd, 'h2', u2);
-  await settle();
+  const { etcd, u1, u2, a, b } = await twoHosts();
   const snap = a.m.snapshot();
   t.same(snap.view.units.map((u) => `${u.host}/${u.name} ${u.state}`), ['h1/web ready', 'h2/db ready']);
   t.same(snap.etcd, { reachable: true, reason: '' });
