@@ -128,6 +128,27 @@ async function readStream(res: Response, onText: (text: string) => void): Promis
   }
 }
 
+/** Reads a server-sent event stream: `onBlock` gets each event block (the text between blank
+ * lines), `onWord` is told whenever anything arrives. Resolves when the stream ends. */
+async function readEvents(res: Response, onWord: () => void, onBlock: (block: string) => void): Promise<void> {
+  let buffer = '';
+  await readStream(res, (text) => {
+    onWord();
+    buffer += text;
+    let i: number;
+    while ((i = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, i);
+      buffer = buffer.slice(i + 2);
+      onBlock(block);
+    }
+  });
+}
+
+/** An event block's data (its `data:` lines joined), or '' when it has none. */
+function dataOf(block: string): string {
+  return block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.replace(/^data: ?/, '')).join('\n');
+}
+
 // ---- what the page knows ----
 
 interface Row {
@@ -313,31 +334,25 @@ async function connect(): Promise<void> {
       return;
     }
     if (!res.ok) throw await errorOf(res);
-    let buffer = '';
     let ready = false;
     const queued: UiEvent[] = [];
-    await readStream(res, (text) => {
+    await readEvents(res, () => {
       window.clearTimeout(silence);
       silence = window.setTimeout(() => ctrl.abort(new Error('no word from supd for 40s')), SILENCE_MS);
-      buffer += text;
-      let i: number;
-      while ((i = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, i);
-        buffer = buffer.slice(i + 2);
-        if (block === ':ok') {
-          // Subscribed first, read second: events in between are replayed onto the snapshot.
-          snapshot(gen).then(() => {
-            ready = true;
-            for (const e of queued.splice(0)) apply(e);
-          }, (e: unknown) => ctrl.abort(e));
-          continue;
-        }
-        const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.replace(/^data: ?/, '')).join('\n');
-        if (data === '') continue;
-        const event = JSON.parse(data) as UiEvent;
-        if (ready) apply(event);
-        else queued.push(event);
+    }, (block) => {
+      if (block === ':ok') {
+        // Subscribed first, read second: events in between are replayed onto the snapshot.
+        snapshot(gen).then(() => {
+          ready = true;
+          for (const e of queued.splice(0)) apply(e);
+        }, (e: unknown) => ctrl.abort(e));
+        return;
       }
+      const data = dataOf(block);
+      if (data === '') return;
+      const event = JSON.parse(data) as UiEvent;
+      if (ready) apply(event);
+      else queued.push(event);
     });
     throw new Error('supd closed the event stream');
   } catch (e) {
@@ -397,18 +412,12 @@ async function connectFleet(gen: number): Promise<void> {
       return;
     }
     if (!res.ok) throw await errorOf(res);
-    let buffer = '';
-    await readStream(res, (text) => {
+    await readEvents(res, () => {
       window.clearTimeout(silence);
       silence = window.setTimeout(() => ctrl.abort(new Error('no word from the fleet stream for 40s')), SILENCE_MS);
-      buffer += text;
-      let i: number;
-      while ((i = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, i);
-        buffer = buffer.slice(i + 2);
-        const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.replace(/^data: ?/, '')).join('\n');
-        if (data !== '' && gen === generation) applyFleet(JSON.parse(data) as UiFleetEvent);
-      }
+    }, (block) => {
+      const data = dataOf(block);
+      if (data !== '' && gen === generation) applyFleet(JSON.parse(data) as UiFleetEvent);
     });
     throw new Error('supd closed the fleet event stream');
   } catch (e) {
