@@ -50,3 +50,18 @@ export async function waitPage(page: Page, expression: string, what: string, tim
 export async function waitShown(page: Page, unit: string, state: string, timeoutMs = 30_000): Promise<void> {
   await waitPage(page, `document.querySelector('tr.unit[data-unit="${unit}"] .state')?.textContent === ${JSON.stringify(state)}`, `${unit} ${state} on the page`, timeoutMs);
 }
+
+/** Records in the page itself, as they happen, each rollout step state it shows (`window.seen`:
+ * "ROLLOUT-ID UNIT STATE", in order, each once) for the steps under `steps` (a CSS selector). */
+export async function recordSteps(page: Page, steps: string): Promise<void> {
+  await page.evaluate(`(() => {
+    window.seen = [];
+    const record = () => {
+      for (const li of document.querySelectorAll(${JSON.stringify(steps)})) {
+        const entry = li.closest('.rollout').dataset.id + ' ' + li.dataset.unit + ' ' + li.dataset.state;
+        if (!window.seen.includes(entry)) window.seen.push(entry);
+      }
+    };
+    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  })()`);
+}

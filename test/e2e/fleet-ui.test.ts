@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, launch, waitPage, waitShown } from './browser.js';
+import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, launch, recordSteps, waitPage, waitShown } from './browser.js';
 import { ETCD, EtcdCluster } from './etcd-cluster.js';
 import { OPERATOR_TOKEN, startFleet } from './fleet-hosts.js';
 import { assertBuilt, fixture, waitUntil } from './harness.js';
@@ -85,16 +85,7 @@ t.test('the status page of a fleet', { skip }, async (t) => {
   });
 
   await t.test('a fleet rollout driven by h2 shows its HOST/UNIT steps turning ok on h1\'s page', async (t) => {
-    await page.evaluate(`(() => {
-      window.seen = [];
-      const record = () => {
-        for (const li of document.querySelectorAll('.rollout.fleet .step')) {
-          const entry = li.closest('.rollout').dataset.id + ' ' + li.dataset.unit + ' ' + li.dataset.state;
-          if (!window.seen.includes(entry)) window.seen.push(entry);
-        }
-      };
-      new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
-    })()`);
+    await recordSteps(page, '.rollout.fleet .step');
     const r = await h2.ctl('--json', '--fleet', 'restart', '--rolling', 'one-by-one', '--no-wait', 'h1/web', 'h2/x');
     t.equal(r.code, 0, r.stderr);
     const id = (JSON.parse(r.stdout) as { rollout: { id: string } }).rollout.id;

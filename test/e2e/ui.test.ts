@@ -11,7 +11,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { vdpFleet } from './fleet-copy.js';
-import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, launch, waitPage, waitShown } from './browser.js';
+import { ARTIFACTS, CHROMIUM, HAVE_CHROMIUM, launch, recordSteps, waitPage, waitShown } from './browser.js';
 import { assertBuilt, Supd } from './harness.js';
 import type { SupdEvent } from '../../daemon/control.js';
 
@@ -92,17 +92,8 @@ t.test('the status page', { skip: HAVE_CHROMIUM ? false : `no ${CHROMIUM} (Debia
 
   await t.test('a rollout started through the API shows its steps turning ok live', async (t) => {
     // Every step state the page shows is recorded in the page itself, as it happens.
-    await page.evaluate(`(() => {
-      window.seen = [];
-      window.marker = 1;
-      const record = () => {
-        for (const li of document.querySelectorAll('.rollout .step')) {
-          const entry = li.closest('.rollout').dataset.id + ' ' + li.dataset.unit + ' ' + li.dataset.state;
-          if (!window.seen.includes(entry)) window.seen.push(entry);
-        }
-      };
-      new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
-    })()`);
+    await page.evaluate('window.marker = 1');
+    await recordSteps(page, '.rollout .step');
     const from = supd.events.length;
     const r = await supd.api('POST', '/v1/units/slaves/restart', JSON.stringify({ rolling: 'one-by-one', wait: false }));
     t.equal(r.status, 200, r.text);
