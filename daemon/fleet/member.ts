@@ -75,7 +75,6 @@ export class FleetMember implements FleetControl {
   /** What the fleet listeners were last told (null while there are none). */
   private told: { view: FleetView; rollouts: Map<string, string> } | null = null;
   private tellScheduled = false;
-  private etcd: EtcdLink = { reachable: false, reason: 'etcd not reached yet' };
 
   constructor(private readonly store: FleetStore, private readonly local: LocalUnits, private readonly opts: MemberOptions, private readonly log: Logger) {
     this.host = opts.host;
@@ -114,13 +113,17 @@ export class FleetMember implements FleetControl {
     return () => this.storeListeners.delete(listener);
   }
 
+  /** Whether etcd answers from here, as the status page's banner shows it. */
+  private etcd(): EtcdLink {
+    return this.storeDown === null ? { reachable: true, reason: '' }
+      : { reachable: false, reason: `${this.storeDown}: etcd cannot be reached (local units keep running)` };
+  }
+
   private setStore(down: string | null): void {
     if (down === this.storeDown) return;
     this.storeDown = down;
     // The status page's banner says the same as units waiting on other hosts.
-    this.etcd = down === null ? { reachable: true, reason: '' }
-      : { reachable: false, reason: `${down}: etcd cannot be reached (local units keep running)` };
-    this.tell({ type: 'fleet-etcd', etcd: this.etcd, at: new Date().toISOString() });
+    this.tell({ type: 'fleet-etcd', etcd: this.etcd(), at: new Date().toISOString() });
     for (const l of this.storeListeners) l(down);
   }
 
@@ -175,7 +178,7 @@ export class FleetMember implements FleetControl {
   }
 
   snapshot(): FleetSnapshot {
-    return { view: viewOf(this.keys, this.cache, this.host), rollouts: this.fleetRollouts.fromRecords(this.cache), etcd: this.etcd };
+    return { view: viewOf(this.keys, this.cache, this.host), rollouts: this.fleetRollouts.fromRecords(this.cache), etcd: this.etcd() };
   }
 
   subscribe(listener: (e: FleetEvent) => void): () => void {
