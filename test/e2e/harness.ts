@@ -30,31 +30,26 @@ export interface CliResult {
 const given = new Set<number>();
 
 export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = net.createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
-    if (given.has(port)) continue;
-    given.add(port);
-    return port;
-  }
+  return (await freePorts(1))[0] as number;
 }
 
-/** `n` distinct free ports on 127.0.0.1: all bound at once, then released (ports found one at a
- * time may repeat: a released port can be handed out again). */
+/** `n` free ports on 127.0.0.1, distinct and never given before in this process: bound all at
+ * once, then released. */
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  const ports: number[] = [];
+  while (ports.length < n) {
+    const servers = await Promise.all(Array.from({ length: n - ports.length }, () => new Promise<net.Server>((resolve, reject) => {
+      const s = net.createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })));
+    for (const srv of servers) {
+      const port = (srv.address() as net.AddressInfo).port;
+      if (!given.has(port)) ports.push(port);
+      given.add(port);
+    }
+    await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+  }
   return ports;
 }
 
