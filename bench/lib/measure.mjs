@@ -1,6 +1,6 @@
 // Timings taken from outside the supervisor: polls of /proc until the children it should have
 // started, restarted or stopped are there (or gone).
-import { ChildWatcher, readStat } from './proc.mjs';
+import { ChildWatcher, cpuTicks, readStat } from './proc.mjs';
 import { now, sleep } from './stats.mjs';
 
 export class Timeout extends Error {
@@ -69,4 +69,21 @@ export async function waitFor(pred, { timeoutMs, what, intervalMs = 5 }) {
 export function pidAlive(pid) {
   const st = readStat(pid);
   return st !== null && st.state !== 'Z';
+}
+
+/** Resolves once `pids` used no CPU during a whole second, or after `maxMs`. */
+export async function waitQuiet(pids, roots, maxMs) {
+  const until = now() + maxMs;
+  let last = cpuTicks(pids, roots);
+  let quietSince = now();
+  while (now() < until) {
+    await sleep(250);
+    const ticks = cpuTicks(pids, roots);
+    if (ticks !== last) {
+      last = ticks;
+      quietSince = now();
+    } else if (now() - quietSince >= 1000) {
+      return;
+    }
+  }
 }

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { clockTicksPerSecond, cpuTicks, daemonProcesses, pssBytes } from './proc.mjs';
-import { waitChildren } from './measure.mjs';
+import { waitChildren, waitQuiet } from './measure.mjs';
 import { median, now, sleep } from './stats.mjs';
 import { killTree, makeTempDir, removeDir } from './track.mjs';
 
@@ -52,7 +52,8 @@ export async function scaleOne(adapter, n, { idleMs = 10_000, apiReps = 10, rest
     }
     row.restart = median(restart);
     await waitChildren(roots, (c) => c >= n, { timeoutMs: longWait, what: 'fleet back after restarts', alive: true });
-    await sleep(3500); // past the restarts' `ready` (1 s) and the collection 2 s after the last unit event
+    // Past the restarts' `ready` (1 s) and the collection 2 s after the last unit event: quiet for 1 s.
+    await waitQuiet(daemonProcesses(roots), roots, 15_000);
     const pids = daemonProcesses(roots);
     row.pss = pids.reduce((sum, pid) => sum + pssBytes(pid), 0) / 1e6;
     row.fds = openFiles(roots[0]);

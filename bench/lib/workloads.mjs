@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { clockTicksPerSecond, cpuTicks, daemonProcesses, pssBytes } from './proc.mjs';
 import { canConnect, portFree } from './http.mjs';
-import { Timeout, waitChildren, waitFor } from './measure.mjs';
+import { Timeout, waitChildren, waitFor, waitQuiet } from './measure.mjs';
 import { capturedBytes, verifyLines, waitCaptured } from './logcheck.mjs';
 import { now, percentile, sleep, summary } from './stats.mjs';
 import { killTree, makeTempDir, removeDir, runCmd } from './track.mjs';
@@ -80,8 +80,10 @@ export async function fleet(adapter, n, opts, rec) {
         }
         // Every restarted child must be back before memory and CPU are read with n running.
         await waitChildren(roots, (c) => c >= n, { timeoutMs: opts.startTimeoutMs, what: 'fleet back after restarts', alive: true });
-        // Memory and idle CPU in the steady state: after the settling time (supd collects once then).
-        await sleep(opts.idleSettleMs);
+        // Memory and idle CPU in the steady state: once the daemon has used no CPU for a whole
+        // second (supd's restarted units turn ready 1 s after their spawn and it collects once 2 s
+        // after its last event; on a loaded machine that runs late), at most idleSettleMs.
+        await waitQuiet(daemonProcesses(roots), roots, opts.idleSettleMs);
         m.pss.push(daemonProcesses(roots).reduce((sum, pid) => sum + pssBytes(pid), 0) / 1e6);
         if (opts.idleMs > 0 && opts.idleAt.includes(n)) {
           const pids = daemonProcesses(roots);
