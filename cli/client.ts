@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { ErrorCodes, SupdError } from '../daemon/errors.js';
 import type { ErrorCode } from '../daemon/errors.js';
+import { exchange } from './http1.js';
 
 export type Endpoint = { kind: 'socket'; path: string } | { kind: 'url'; url: URL };
 
@@ -133,7 +134,19 @@ export class Client {
     throw responseError(status, text);
   }
 
-  private overHttp(method: string, path: string, payload: string | undefined): Promise<{ status: number; text: string }> {
+  private async overHttp(method: string, path: string, payload: string | undefined): Promise<{ status: number; text: string }> {
+    const { endpoint } = this.opts;
+    if (endpoint.kind === 'socket') {
+      // The everyday path (status, start, stop…): one exchange over the socket without node:http
+      // (cli/http1.ts), the same headers node:http would send.
+      const headers = { ...this.headers(payload), host: 'localhost' };
+      try {
+        const { status, body } = await exchange(net.connect(endpoint.path), method, path, headers, payload);
+        return { status, text: body };
+      } catch (e) {
+        throw connectionError(this.where, e);
+      }
+    }
     return new Promise((resolve, reject) => {
       const req = this.send(method, path, payload, (res) => {
         const chunks: Buffer[] = [];

@@ -30,11 +30,13 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exitCode = await runCli(process.argv.slice(2), {
+void runCli(process.argv.slice(2), {
   stdout: (text) => { process.stdout.write(text); },
   stderr: (text) => { process.stderr.write(text); },
   env: process.env,
   cwd: process.cwd(),
   version: packageVersion(),
   ...(process.stdout.isTTY ? { terminal: { columns: process.stdout.columns } } : {}),
+}).then((code) => {
+  process.exitCode = code;
 });

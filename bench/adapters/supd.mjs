@@ -12,7 +12,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // BENCH_SUPD_ROOT points at another build of supd (a folder with dist/ and package.json).
 const root = process.env.BENCH_SUPD_ROOT ?? path.join(here, '..', '..');
 const daemonJs = path.join(root, 'dist', 'daemon', 'main.js');
-const cliJs = path.join(root, 'dist', 'cli', 'main.js');
+// supctl as installed: bin/supctl.js (which runs what the build wrote to dist/cli/).
+const cliJs = path.join(root, 'bin', 'supctl.js');
 const flood = path.join(here, '..', 'flood.mjs');
 const tcpServer = path.join(here, '..', 'tcp-server.mjs');
 
@@ -85,7 +86,7 @@ const ctl = (s, args, timeoutMs = 120_000) => runCmd(process.execPath, [cliJs, '
 export const adapter = {
   name: 'supd',
   async available() {
-    if (!fs.existsSync(daemonJs) || !fs.existsSync(cliJs)) return { ok: false, note: 'supd not built (dist/daemon/main.js, dist/cli/main.js missing: npm run build)' };
+    if (!fs.existsSync(daemonJs) || !fs.existsSync(cliJs)) return { ok: false, note: 'supd not built (dist/daemon/main.js or bin/supctl.js missing: npm run build)' };
     let commit = '';
     try {
       commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();

@@ -1,4 +1,4 @@
-// The built `supctl` (node dist/cli/main.js; `npm test` builds first) against a real API server:
+// The built `supctl` (node bin/supctl.js, which runs dist/cli/supctl.cjs; `npm test` builds first) against a real API server:
 // the exit codes a script sees, 0 to 4, and the messages beside them.
 import t from 'tap';
 import { readFileSync } from 'node:fs';

@@ -15,7 +15,9 @@ import { fleet, TOKENS } from '../api/helpers.js';
 export type TapTest = Parameters<Parameters<typeof t.test>[0]>[0];
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BIN = path.join(ROOT, 'dist', 'cli', 'main.js');
+/** supctl as installed: bin/supctl.js, which requires the bundle the build writes (dist/cli/supctl.cjs). */
+export const BIN = path.join(ROOT, 'bin', 'supctl.js');
+const BUNDLE = path.join(ROOT, 'dist', 'cli', 'supctl.cjs');
 
 export interface Daemon {
   control: FakeControl;
@@ -77,7 +79,7 @@ export async function cli(args: string[], env: Record<string, string | undefined
   return { code, stdout, stderr };
 }
 
-/** The built binary, `node dist/cli/main.js`, run asynchronously so the test's server keeps serving. */
+/** The built binary, `node bin/supctl.js`, run asynchronously so the test's server keeps serving. */
 export function bin(t: TapTest, args: string[], env: Record<string, string> = {}): Promise<Outcome> {
   return new Promise((resolve) => {
     const child = execFile(process.execPath, [BIN, ...args], {
@@ -94,7 +96,7 @@ export function bin(t: TapTest, args: string[], env: Record<string, string> = {}
 }
 
 export function binBuilt(): boolean {
-  return existsSync(BIN);
+  return existsSync(BUNDLE);
 }
 
 export async function waitFor(cond: () => boolean, what: string): Promise<void> {

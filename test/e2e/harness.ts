@@ -14,7 +14,9 @@ type Tap = { teardown(fn: () => unknown): void; comment(...a: unknown[]): void }
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SUPD = path.join(ROOT, 'dist', 'daemon', 'main.js');
-export const SUPCTL = path.join(ROOT, 'dist', 'cli', 'main.js');
+/** supctl as installed: bin/supctl.js, which requires the bundle the build writes. */
+export const SUPCTL = path.join(ROOT, 'bin', 'supctl.js');
+const SUPCTL_BUNDLE = path.join(ROOT, 'dist', 'cli', 'supctl.cjs');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'bin');
 export const NODE = process.execPath;
 
@@ -338,7 +340,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
 
 /** The build the e2e tests run: `npm test` builds first; a missing dist is a clear failure. */
 export function assertBuilt(): void {
-  if (!fs.existsSync(SUPD) || !fs.existsSync(SUPCTL)) {
+  if (!fs.existsSync(SUPD) || !fs.existsSync(SUPCTL_BUNDLE)) {
     const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
     if (r.status !== 0) throw new Error('dist/ is missing and the build failed: run npm run build');
   }

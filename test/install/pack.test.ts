@@ -52,7 +52,7 @@ t.test('npm pack, npm install -g --offline into a prefix, then supd and supctl f
 
   const listing = run('tar', ['tzf', tgz], { cwd: dir }).stdout.split('\n').filter((l) => l !== '');
   const own = listing.filter((l) => !l.startsWith('package/node_modules/'));
-  for (const f of ['LICENSE', 'README.md', 'bin/supd.js', 'bin/supctl.js', 'dist/daemon/main.js', 'dist/cli/main.js', 'contrib/systemd/supd.service',
+  for (const f of ['LICENSE', 'README.md', 'bin/supd.js', 'bin/supctl.js', 'bin/package.json', 'dist/daemon/main.js', 'dist/cli/main.js', 'dist/cli/supctl.cjs', 'contrib/systemd/supd.service',
     'contrib/supd.yaml', 'contrib/units/hello.yaml', 'man/supd.1', 'man/supctl.1']) {
     t.ok(own.includes(`package/${f}`), `the package holds ${f}`);
   }
