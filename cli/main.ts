@@ -35,7 +35,10 @@ void runCli(process.argv.slice(2), {
   stderr: (text) => { process.stderr.write(text); },
   env: process.env,
   cwd: process.cwd(),
-  version: packageVersion(),
+  // Read only for --version (and the help): the everyday commands never climb to package.json.
+  get version() {
+    return packageVersion();
+  },
   ...(process.stdout.isTTY ? { terminal: { columns: process.stdout.columns } } : {}),
 }).then((code) => {
   process.exitCode = code;

@@ -40,10 +40,11 @@ const result = await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20.19',
-  // The modules use import.meta.url (main.js finds package.json from it, render.js its require):
-  // in CommonJS it is the bundle's own URL, as it would be for dist/cli/main.js, same folder.
-  define: { 'import.meta.url': '__supctl_url' },
-  banner: { js: '"use strict";\nconst __supctl_url = require("node:url").pathToFileURL(__filename).href;' },
+  // The modules use import.meta.url (main.js finds package.json from it, render.js its require),
+  // each only on the way to a file: in CommonJS it is the bundle's own URL, as it would be for
+  // dist/cli/main.js, same folder, made when first read.
+  define: { 'import.meta.url': '__supctl_meta.url' },
+  banner: { js: '"use strict";\nconst __supctl_meta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
   // Packages (commander for types only, yaml through createRequire) are never bundled here.
   packages: 'external',
   plugins: [lazyExternal],

@@ -1,7 +1,8 @@
 // The built `supctl` (node bin/supctl.js, which runs dist/cli/supctl.cjs; `npm test` builds first) against a real API server:
 // the exit codes a script sees, 0 to 4, and the messages beside them.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
+import module from 'node:module';
 import path from 'node:path';
 import { okResult } from '../fakes/control.js';
 import { bin, BIN, binBuilt, daemon, ROOT, shortTempDir } from './helpers.js';
@@ -57,5 +58,21 @@ if (!binBuilt()) {
     t.equal((await bin(t, ['--host', d.url, 'status'])).code, 4);
     t.equal((await bin(t, ['--host', d.url, 'stop', 'db'], { SUPCTL_TOKEN: 'viewer-token' })).code, 4);
     t.equal((await bin(t, ['--host', d.url, 'stop', 'db'], { SUPCTL_TOKEN: 'operator-token' })).code, 0);
+  });
+
+  // Node >= 22.1: V8's code cache under the user's own ~/.cache, never in a folder others can write
+  // (where a planted entry would be code a root supctl runs).
+  const noCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache !== 'function';
+  t.test('the compile cache is kept in the user\'s own cache folder, and nowhere shared', { skip: noCache && 'this Node has no module.enableCompileCache' }, async (t) => {
+    const home = shortTempDir(t);
+    t.equal((await bin(t, ['--version'], { HOME: home })).code, 0);
+    const cache = path.join(home, '.cache', 'supd', 'compile-cache');
+    t.ok(existsSync(cache), 'in ~/.cache/supd/compile-cache');
+    t.equal(statSync(cache).mode & 0o777, 0o700, 'private to the user');
+
+    const shared = shortTempDir(t);
+    chmodSync(shared, 0o1777);
+    t.equal((await bin(t, ['--version'], { HOME: shared })).code, 0, 'supctl runs the same without a cache');
+    t.notOk(existsSync(path.join(shared, '.cache')), 'nothing written under a world-writable HOME');
   });
 }
