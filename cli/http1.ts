@@ -195,36 +195,31 @@ export function exchange(socket: Socket, method: string, path: string, headers: 
   return new Promise((resolve, reject) => {
     const reader = new AnswerReader(method);
     let settled = false;
-    const settle = (f: () => Answer): void => {
+    const finish = (result: Answer | Error): void => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    /** Runs one step of the exchange: an answer or an error ends it, null waits for more. */
+    const attempt = (f: () => Answer | null): void => {
       if (settled) return;
       try {
         const answer = f();
-        settled = true;
-        socket.destroy();
-        resolve(answer);
+        if (answer !== null) finish(answer);
       } catch (e) {
-        settled = true;
-        socket.destroy();
-        reject(e);
+        finish(e instanceof Error ? e : new Error(String(e)));
       }
     };
-    socket.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      try {
-        const answer = reader.push(chunk);
-        if (answer !== null) settle(() => answer);
-      } catch (e) {
-        settle(() => { throw e; });
-      }
-    });
-    socket.on('end', () => settle(() => reader.end()));
-    socket.on('error', (e) => settle(() => { throw e; }));
-    socket.on('close', () => settle(() => reader.end()));
-    try {
+    socket.on('data', (chunk: Buffer) => attempt(() => reader.push(chunk)));
+    socket.on('end', () => attempt(() => reader.end()));
+    socket.on('close', () => attempt(() => reader.end()));
+    socket.on('error', (e) => finish(e));
+    attempt(() => {
       // write, not end: a half-closed request makes Node's HTTP server give up on it.
       socket.write(requestBytes(method, path, headers, payload));
-    } catch (e) {
-      settle(() => { throw e; });
-    }
+      return null;
+    });
   });
 }

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { AnswerReader, type Answer } from '../../cli/http1.js';
 import { Client, connectionError, responseError } from '../../cli/client.js';
-import { isSupdError } from '../../daemon/errors.js';
+import { isSupdError, type SupdError } from '../../daemon/errors.js';
 import { shortTempDir, type TapTest } from './helpers.js';
 
 /** Feeds `bytes` to a reader `step` bytes at a time, then ends the connection. */
@@ -74,7 +74,7 @@ async function server(t: TapTest, answer: (request: string) => string | null): P
 }
 
 /** The request as supctl made it with node:http before cli/http1.ts: status, body, or the error. */
-function viaNodeHttp(socket: string, method: string, urlPath: string, payload: string | undefined): Promise<{ status: number; text: string } | unknown> {
+function viaNodeHttp(socket: string, method: string, urlPath: string, payload: string | undefined): Promise<{ status: number; text: string } | SupdError> {
   const headers: Record<string, string> = { accept: 'application/json, text/plain, text/event-stream' };
   if (payload !== undefined) {
     headers['content-type'] = 'application/json';
@@ -119,13 +119,13 @@ t.test('a failed exchange ends in the message and exit code node:http\'s error g
     const ours = await client.getJson('/v1/units').then(() => t.fail(`${name}: no error`), (e: unknown) => e);
     const before = await viaNodeHttp(s.socket, 'GET', '/v1/units', undefined);
     // What the old request() made of it: a connection error as is, a non-2xx answer as its error.
-    const want = isSupdError(before) ? before : responseError((before as { status: number }).status, (before as { text: string }).text);
-    if (!isSupdError(ours) || !isSupdError(want)) {
-      t.fail(`${name}: not SupdErrors: ${String(ours)} / ${String(want)}`);
+    const want = isSupdError(before) ? before : responseError(before.status, before.text);
+    if (!isSupdError(ours)) {
+      t.fail(`${name}: not a SupdError: ${String(ours)}`);
       continue;
     }
     // llhttp's wording of a parse error varies with Node's version: the kind of error is what counts.
-    const shown = (e: typeof ours): unknown => ({ code: e.code, message: e.message.replace(/Parse Error: .*/, 'Parse Error: …'), exit: e.exitCode });
+    const shown = (e: SupdError): unknown => ({ code: e.code, message: e.message.replace(/Parse Error: .*/, 'Parse Error: …'), exit: e.exitCode });
     t.same(shown(ours), shown(want), name);
   }
   const missing = path.join(shortTempDir(t), 'none.sock');
