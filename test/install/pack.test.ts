@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { alive, freePort, ROOT, waitUntil } from '../e2e/harness.js';
 
-const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.ui.json', 'README.md', 'LICENSE', 'bin', 'cli', 'config', 'contrib', 'daemon', 'man', 'units'];
+const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.ui.json', 'README.md', 'LICENSE', 'bin', 'cli', 'config', 'contrib', 'daemon', 'man', 'scripts', 'units'];
 
 function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, encoding: 'utf8', timeout: 180_000 });
