@@ -56,6 +56,19 @@ export async function freePorts(n: number): Promise<number[]> {
 }
 
 /** Every descendant pid of `root` (read from /proc), deepest last. */
+/** A process's start time (clock ticks since boot, /proc/<pid>/stat field 22), or null when it
+ * is gone or a zombie: with pid_max 32768 a busy suite reuses pids within seconds, so a pid alone
+ * does not name one process. */
+export function startTime(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? null : (fields[19] ?? null);
+  } catch {
+    return null;
+  }
+}
+
 export function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of fs.readdirSync('/proc')) {
@@ -135,8 +148,8 @@ export class Supd {
   /** Every event seen on /v1/events since start, in order. */
   readonly events: SupdEvent[] = [];
   private eventReq: http.ClientRequest | null = null;
-  /** Every pid ever seen under supd, checked at teardown. */
-  private seen = new Set<number>();
+  /** Every process ever seen under supd (pid → start time), checked at teardown. */
+  private seen = new Map<number, string>();
 
   constructor(t: Tap, private readonly opts: SupdOptions = {}) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'supd-e2e-'));
@@ -239,7 +252,7 @@ export class Supd {
   async unit(name: string): Promise<UnitStatus> {
     const u = (await this.status()).find((x) => x.name === name);
     if (u === undefined) throw new Error(`no unit ${name}`);
-    if (u.pid !== null) this.seen.add(u.pid);
+    if (u.pid !== null) this.see(u.pid);
     return u;
   }
 
@@ -269,8 +282,13 @@ export class Supd {
   /** Records the pids under supd now, so teardown can prove they are gone. */
   snapshot(): number[] {
     const pids = this.proc?.pid ? descendants(this.proc.pid) : [];
-    for (const p of pids) this.seen.add(p);
+    for (const p of pids) this.see(p);
     return pids;
+  }
+
+  private see(pid: number): void {
+    const start = startTime(pid);
+    if (start !== null) this.seen.set(pid, start);
   }
 
   /** SIGKILL to supd (its units are left running, as after a crash); resolves once it exited.
@@ -314,7 +332,8 @@ export class Supd {
       await this.stop();
       if (proc.exitCode === null) proc.kill('SIGKILL');
     }
-    const left = [...this.seen].filter((p) => p !== proc?.pid && alive(p));
+    // The same processes only: a pid reused since by another test's process is not supd's.
+    const left = [...this.seen].filter(([p, start]) => p !== proc?.pid && startTime(p) === start).map(([p]) => p);
     for (const p of left) {
       try {
         process.kill(p, 'SIGKILL');
