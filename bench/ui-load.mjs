@@ -1,10 +1,22 @@
 #!/usr/bin/env node
 // `node bench/ui-load.mjs [UNITS] [LOADS]` (after `npm run build`): how fast supd's status page
-// loads from supd on loopback in Debian's headless Chromium. supd runs UNITS sleeper units (20)
-// with a TCP listener and a viewer token; the page is loaded LOADS times (12, the first two not
-// counted), from about:blank each time, and the medians printed: first byte, DOMContentLoaded,
-// load, and every unit shown with its state. Everything started is tagged and killed by pid.
+// loads from supd on loopback in Debian's headless Chromium, beside the browser's own floor.
+//
+// supd runs UNITS sleeper units (20) with a TCP listener and a viewer token. One browser is started
+// and kept, as an operator's is. The floor is a trivial page (a title and a word) served from
+// another loopback server with the very headers /ui/ carries (CSP, COOP, ...): what this browser
+// on this machine needs for any page at all. Both are loaded LOADS times (12, the first two not
+// counted, so the cache is warm as on an operator's second visit), interleaved so a change of
+// machine load hits both alike, in two ways:
+// - opened: navigated to from another page (about:blank), like a bookmark or a typed address.
+//   COOP same-origin puts the page in a new browsing context group, so Chromium starts it a new
+//   renderer process: that is in the floor as well.
+// - reloaded: the open page reloaded (F5, a wall screen refreshing).
+// Each figure is navigation start -> end of the load event, from the page's Navigation Timing
+// entry; medians are printed, with first byte and DOMContentLoaded for the page, and (opened)
+// the time until every unit is on screen as ready. Everything started is tagged and killed by pid.
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,34 +58,58 @@ await waitFor(async () => {
   }
 }, { timeoutMs: 60_000, what: 'supd with every unit ready' });
 
+// The floor page goes out with the headers supd sends /ui/ with (all but its own caching ones).
+const uiHeaders = Object.fromEntries([...(await fetch(`${base}/ui/`)).headers]
+  .filter(([k]) => /^(content-security-policy|x-content-type-options|referrer-policy|x-frame-options|cross-origin-.*)$/.test(k)));
+const floorServer = http.createServer((_req, res) => {
+  res.writeHead(200, { ...uiHeaders, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+  res.end('<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>floor</title></head><body><p>floor</p></body></html>\n');
+});
+await new Promise((resolve) => floorServer.listen(0, '127.0.0.1', resolve));
+const floorUrl = `http://127.0.0.1:${floorServer.address().port}/`;
+
 const { chromium } = await import('playwright-core');
 const context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
   executablePath: chromiumPath, headless: true, env: benchEnv(),
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const page = context.pages()[0] ?? (await context.newPage());
-const rows = [];
+const timing = `(() => { const n = performance.getEntriesByType('navigation')[0];
+  return [n.responseStart - n.startTime, n.domContentLoadedEventEnd - n.startTime, n.loadEventEnd - n.startTime]; })()`;
+const allShown = `document.querySelectorAll('tr.unit .state.s-ready').length === ${units}`;
+
+const rows = { floorOpened: [], uiOpened: [], floorReloaded: [], uiReloaded: [] };
 for (let i = 0; i < loads; i += 1) {
+  await page.goto('about:blank');
+  await page.goto(floorUrl, { waitUntil: 'load' });
+  rows.floorOpened.push(await page.evaluate(timing));
+  await page.reload({ waitUntil: 'load' });
+  rows.floorReloaded.push(await page.evaluate(timing));
+
   await page.goto('about:blank');
   const t0 = performance.now();
   await page.goto(`${base}/ui/#token=bench-viewer`, { waitUntil: 'load' });
-  await waitFor(() => page.evaluate(`document.querySelectorAll('tr.unit .state.s-ready').length === ${units}`), { timeoutMs: 30_000, what: 'every unit on the page' });
-  const shown = performance.now() - t0;
-  const nav = await page.evaluate(`(() => { const n = performance.getEntriesByType('navigation')[0];
-    return [n.responseStart - n.startTime, n.domContentLoadedEventEnd - n.startTime, n.loadEventEnd - n.startTime]; })()`);
-  rows.push([...nav, shown]);
+  await waitFor(() => page.evaluate(allShown), { timeoutMs: 30_000, what: 'every unit on the page' });
+  rows.uiOpened.push([...(await page.evaluate(timing)), performance.now() - t0]);
+  // The token is in this tab's sessionStorage now (the page took it out of the address bar).
+  await page.reload({ waitUntil: 'load' });
+  rows.uiReloaded.push(await page.evaluate(timing));
+  await waitFor(() => page.evaluate(allShown), { timeoutMs: 30_000, what: 'every unit on the reloaded page' });
 }
 await context.close();
+await new Promise((resolve) => floorServer.close(resolve));
 supd.kill('SIGTERM');
 await new Promise((r) => supd.once('exit', r));
 cleanupAll();
 
-const counted = rows.slice(2);
-const median = (k) => {
-  const v = counted.map((r) => r[k]).sort((a, b) => a - b);
+const median = (list, k) => {
+  const v = list.slice(2).map((r) => r[k]).sort((a, b) => a - b);
   return Math.round(v[Math.floor(v.length / 2)]);
 };
 const [load1] = os.loadavg();
-process.stdout.write(`status page, ${units} units, ${counted.length} loads (median): first byte ${median(0)} ms, `
-  + `DOMContentLoaded ${median(1)} ms, load ${median(2)} ms, every unit shown ${median(3)} ms `
-  + `(load average ${load1.toFixed(1)}, ${os.cpus().length} cores)\n`);
+const n = Math.max(0, loads - 2);
+process.stdout.write(`status page, ${units} units, ${n} loads each (median), navigation start -> load event:\n`
+  + `  opened from another page: ${median(rows.uiOpened, 2)} ms (first byte ${median(rows.uiOpened, 0)}, DOMContentLoaded ${median(rows.uiOpened, 1)}; `
+  + `every unit shown ${median(rows.uiOpened, 3)} ms after the navigation began); floor ${median(rows.floorOpened, 2)} ms\n`
+  + `  reloaded: ${median(rows.uiReloaded, 2)} ms (first byte ${median(rows.uiReloaded, 0)}, DOMContentLoaded ${median(rows.uiReloaded, 1)}); floor ${median(rows.floorReloaded, 2)} ms\n`
+  + `  (load average ${load1.toFixed(1)}, ${os.cpus().length} cores)\n`);
