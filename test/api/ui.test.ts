@@ -46,6 +46,40 @@ t.test('the page and its assets load without a token, with the strict CSP', asyn
   t.equal(redirect.headers['location'], '/ui/');
 });
 
+t.test('the page names its files by a version: cached for good there, and every module preloaded', async (t) => {
+  const { app } = server(t, undefined, { tcp: true });
+  const page = (await app.inject({ method: 'GET', url: '/ui/' })).body;
+  const base = /<script type="module" src="(\/ui\/[A-Za-z0-9_-]+\/)app\.js"><\/script>/.exec(page)?.[1] ?? '';
+  t.not(base, '', 'app.js under /ui/<version>/');
+  t.match(page, `<link rel="stylesheet" href="${base}app.css">`);
+  t.match(page, `<link rel="icon" href="${base}icon.svg"`);
+  for (const file of ['app.js', 'app.css', 'icon.svg']) {
+    const res = await app.inject({ method: 'GET', url: `${base}${file}` });
+    t.equal(res.statusCode, 200, `${base}${file}`);
+    t.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable', `${file} is cached for good`);
+    t.equal(res.headers['content-security-policy'], UI_CSP);
+    t.equal(res.body, (await app.inject({ method: 'GET', url: `/ui/${file}` })).body, `${file} is the same file as /ui/${file}`);
+  }
+  t.equal((await app.inject({ method: 'GET', url: '/ui/' })).headers['cache-control'], 'no-cache', 'the page itself is revalidated');
+  t.equal((await app.inject({ method: 'GET', url: '/ui/app.js' })).headers['cache-control'], 'no-cache');
+  t.equal((await app.inject({ method: 'GET', url: '/ui/0000000000000000/app.js' })).statusCode, 404, 'another version is not served');
+  // Each module app.js imports is fetched beside it, not after app.js is compiled.
+  const preloaded = [...page.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]);
+  const imported: string[] = [];
+  const walk = async (file: string): Promise<void> => {
+    const body = (await app.inject({ method: 'GET', url: `${base}${file}` })).body;
+    for (const m of body.matchAll(/\bfrom\s+['"]\.\/([a-z0-9-]+\.js)['"]/g)) {
+      const dep = m[1] ?? '';
+      if (imported.includes(dep)) continue;
+      imported.push(dep);
+      await walk(dep);
+    }
+  };
+  await walk('app.js');
+  t.ok(imported.length > 0, `app.js imports ${imported.join(', ')}`);
+  t.same(preloaded.sort(), imported.map((m) => `${base}${m}`).sort(), 'every imported module, and only those, is preloaded');
+});
+
 t.test('the page\'s JavaScript and CSS, every module it imports included, total under 100 kB', async (t) => {
   const { app } = server(t, undefined, { tcp: true });
   const css = (await app.inject({ method: 'GET', url: '/ui/app.css' })).body;

@@ -1,17 +1,24 @@
-// The status page's HTML and stylesheet, served as they are by routes/ui.ts. The page's script is
-// compiled from ui/app/ (its own tsconfig, with the DOM library) into dist. Nothing here comes
-// from outside supd: system fonts, no images but the icon below.
+// The status page's HTML and stylesheet, served by routes/ui.ts. The page's script is compiled
+// from ui/app/ (its own tsconfig, with the DOM library) into dist. Nothing here comes from outside
+// supd: system fonts, no images but the icon below.
 
-export const INDEX_HTML = `<!doctype html>
+/**
+ * The page, its files under `base` (`/ui/<version>/`, cached for good since the version changes
+ * with their content). Every module app.js imports is in `preload`, so the browser fetches them
+ * beside app.js instead of after compiling it.
+ */
+export function indexHtml(base: string, preload: readonly string[]): string {
+  const modules = preload.map((m) => `<link rel="modulepreload" href="${base}${m}">\n`).join('');
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>supd</title>
-<link rel="icon" href="/ui/icon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/ui/app.css">
-<script type="module" src="/ui/app.js"></script>
+<link rel="icon" href="${base}icon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="${base}app.css">
+${modules}<script type="module" src="${base}app.js"></script>
 </head>
 <body>
 <header>
@@ -49,6 +56,7 @@ export const INDEX_HTML = `<!doctype html>
 </body>
 </html>
 `;
+}
 
 export const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1f6f43"/><path d="M4 8h8M8 4v8" stroke="#fff" stroke-width="2"/></svg>
 `;
