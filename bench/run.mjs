@@ -66,7 +66,7 @@ function usage(problem) {
 function options(quick) {
   const common = {
     settleMs: 1500,
-    // The idle window opens once the daemon used no CPU for 1 s (at most this long): after supd's one
+    // The idle window opens once the daemon used no CPU for 2.5 s (at most this long): after supd's one
     // collection after a burst (daemon/settle.ts: 2 s after the last unit event, the restarts' `ready`
     // 1 s after them), so it measures the steady state.
     idleSettleMs: 15_000,
@@ -220,7 +220,7 @@ async function main() {
     method: [
       'Everything is measured from outside by reading /proc: children are the `sleep 100000` processes below the daemon\'s pid (PM2: its God daemon); the supervisor\'s own word is not used.',
       'start-all and stop-all: from issuing the CLI command (raw: a line on its stdin) until every child is alive / none is; status: one full CLI run (supd `--json status`, `supervisorctl status`, `pm2 jlist`), supd\'s in turn with a bare `node -e 0` (in the raw column), the floor of any Node CLI on this machine; API: one GET over the unix socket on a new connection; supd start-all/stop-all are also taken through `POST /v1/units/all/start|stop` to separate the daemon share from the startup of supctl.',
-      `restart: kill -9 of one child until a new child is alive, ${opts.restartReps} times (restart delay 0). Memory: PSS summed over the daemon's processes, and idle CPU: utime+stime over ${opts.idleMs / 1000} s, both with the fleet running, once the daemon has used no CPU for 1 s after the last restart (at most ${opts.idleSettleMs / 1000} s; supd's restarted units turn ready 1 s after their spawn, and supd collects garbage once 2 s after its last unit event), the same wait for every supervisor.`,
+      `restart: kill -9 of one child until a new child is alive, ${opts.restartReps} times (restart delay 0). Memory: PSS summed over the daemon's processes, and idle CPU: utime+stime over ${opts.idleMs / 1000} s, both with the fleet running, once the daemon has used no CPU for 2.5 s after the last restart (at most ${opts.idleSettleMs / 1000} s; supd's restarted units turn ready 1 s after their spawn, and supd collects garbage once 2 s after its last unit event), the same wait for every supervisor.`,
       `log: ${opts.floodBytes / 1e6} MB of numbered 100-byte lines from one unit, timed from its first write until the captured files (rotated ones summed) hold every byte; each line is then read back in order (supd: logs.maxSize 64MB, keep 5; supervisord: 64MB × 5 backups; pm2: no rotation without pm2-logrotate; raw: the child writes the file itself, the ceiling); nothing polls the supervisor meanwhile. API p50/p99: GET /v1/units every 10 ms during one more flood (supd only), its throughput meanwhile in the note.`,
       `chain: ${opts.chainLength} node tcp servers, each requiring the one before, tcp readiness; from the start command until the last port accepts. raw starts each when the previous accepts (the limit).`,
     ],

@@ -71,8 +71,10 @@ export function pidAlive(pid) {
   return st !== null && st.state !== 'Z';
 }
 
-/** Resolves once `pids` used no CPU during a whole second, or after `maxMs`. */
-export async function waitQuiet(pids, roots, maxMs) {
+/** Resolves once `pids` used no CPU for `quietMs`, or after `maxMs`. 2.5 s by default: longer than
+ * the 1 s a restarted unit waits before it counts as ready, and than the 2 s after which supd
+ * collects garbage once (a shorter window ended between the spawn and the ready). */
+export async function waitQuiet(pids, roots, maxMs, quietMs = 2500) {
   const until = now() + maxMs;
   let last = cpuTicks(pids, roots);
   let quietSince = now();
@@ -82,7 +84,7 @@ export async function waitQuiet(pids, roots, maxMs) {
     if (ticks !== last) {
       last = ticks;
       quietSince = now();
-    } else if (now() - quietSince >= 1000) {
+    } else if (now() - quietSince >= quietMs) {
       return;
     }
   }

@@ -80,8 +80,8 @@ export async function fleet(adapter, n, opts, rec) {
         }
         // Every restarted child must be back before memory and CPU are read with n running.
         await waitChildren(roots, (c) => c >= n, { timeoutMs: opts.startTimeoutMs, what: 'fleet back after restarts', alive: true });
-        // Memory and idle CPU in the steady state: once the daemon has used no CPU for a whole
-        // second (supd's restarted units turn ready 1 s after their spawn and it collects once 2 s
+        // Memory and idle CPU in the steady state: once the daemon has used no CPU for 2.5 s
+        // (supd's restarted units turn ready 1 s after their spawn and it collects once 2 s
         // after its last event; on a loaded machine that runs late), at most idleSettleMs.
         await waitQuiet(daemonProcesses(roots), roots, opts.idleSettleMs);
         m.pss.push(daemonProcesses(roots).reduce((sum, pid) => sum + pssBytes(pid), 0) / 1e6);
