@@ -55,7 +55,6 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-/** Every descendant pid of `root` (read from /proc), deepest last. */
 /** A process's start time (clock ticks since boot, /proc/<pid>/stat field 22), or null when it
  * is gone or a zombie: with pid_max 32768 a busy suite reuses pids within seconds, so a pid alone
  * does not name one process. */
@@ -69,6 +68,7 @@ export function startTime(pid: number): string | null {
   }
 }
 
+/** Every descendant pid of `root` (read from /proc), deepest last. */
 export function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of fs.readdirSync('/proc')) {
@@ -107,12 +107,7 @@ function connectable(socket: string): Promise<boolean> {
 }
 
 export function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
+  return startTime(pid) !== null;
 }
 
 export async function waitUntil<T>(cond: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
