@@ -89,13 +89,8 @@ export class AnswerReader {
     const p = this.phase;
     switch (p.kind) {
       case 'head': {
-        const end = this.pending.indexOf('\r\n\r\n');
-        if (end < 0) {
-          if (this.pending.length > MAX_LINE) throw new WireError('HPE_HEADER_OVERFLOW', 'Parse Error: Header overflow');
-          return false;
-        }
-        const head = this.pending.subarray(0, end).toString('latin1');
-        this.pending = this.pending.subarray(end + 4);
+        const head = this.upTo('\r\n\r\n');
+        if (head === null) return false;
         this.phase = this.afterHead(head);
         return true;
       }
@@ -147,14 +142,20 @@ export class AnswerReader {
 
   /** The next CRLF-ended line (without it), or null until it has arrived. */
   private line(): string | null {
-    const end = this.pending.indexOf('\r\n');
+    return this.upTo('\r\n');
+  }
+
+  /** The bytes before `delimiter` (consumed with it), or null until it has arrived; more than
+   * MAX_LINE bytes without it is an overflow. */
+  private upTo(delimiter: string): string | null {
+    const end = this.pending.indexOf(delimiter);
     if (end < 0) {
       if (this.pending.length > MAX_LINE) throw new WireError('HPE_HEADER_OVERFLOW', 'Parse Error: Header overflow');
       return null;
     }
-    const line = this.pending.subarray(0, end).toString('latin1');
-    this.pending = this.pending.subarray(end + 2);
-    return line;
+    const text = this.pending.subarray(0, end).toString('latin1');
+    this.pending = this.pending.subarray(end + delimiter.length);
+    return text;
   }
 
   /** The status and the framing of the body the head announces. */
