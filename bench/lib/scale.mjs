@@ -53,8 +53,8 @@ export async function scaleOne(adapter, n, { idleMs = 10_000, apiReps = 10, rest
     row.restart = median(restart);
     await waitChildren(roots, (c) => c >= n, { timeoutMs: longWait, what: 'fleet back after restarts', alive: true });
     // Past the restarts' `ready` (1 s) and the collection 2 s after the last unit event: quiet for 2.5 s.
-    await waitQuiet(daemonProcesses(roots), roots, 15_000);
     const pids = daemonProcesses(roots);
+    await waitQuiet(pids, roots, 15_000);
     row.pss = pids.reduce((sum, pid) => sum + pssBytes(pid), 0) / 1e6;
     row.fds = openFiles(roots[0]);
     const c0 = cpuTicks(pids, roots);

@@ -83,10 +83,10 @@ export async function fleet(adapter, n, opts, rec) {
         // Memory and idle CPU in the steady state: once the daemon has used no CPU for 2.5 s
         // (supd's restarted units turn ready 1 s after their spawn and it collects once 2 s
         // after its last event; on a loaded machine that runs late), at most idleSettleMs.
-        await waitQuiet(daemonProcesses(roots), roots, opts.idleSettleMs);
-        m.pss.push(daemonProcesses(roots).reduce((sum, pid) => sum + pssBytes(pid), 0) / 1e6);
+        const pids = daemonProcesses(roots);
+        await waitQuiet(pids, roots, opts.idleSettleMs);
+        m.pss.push(pids.reduce((sum, pid) => sum + pssBytes(pid), 0) / 1e6);
         if (opts.idleMs > 0 && opts.idleAt.includes(n)) {
-          const pids = daemonProcesses(roots);
           const c0 = cpuTicks(pids, roots);
           await sleep(opts.idleMs);
           const c1 = cpuTicks(pids, roots);
