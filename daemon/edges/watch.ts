@@ -52,7 +52,12 @@ export function watchGlobs(globs: string[], onChange: (paths: string[]) => void,
     }
   };
   for (const [base, depth] of bases) {
-    const w = watch(base, { ignoreInitial: true, ...(depth === undefined ? {} : { depth }) });
+    // persistent: false leaves each fs.watch handle unreferenced. chokidar 5 can drop a handle it
+    // created while close() ran during a new directory's set-up, and a referenced one then kept its
+    // process alive (seen as a test file held until tap's timeout). supd is held by its servers and
+    // children, never by its watches; on Linux fs.watch reports errors at creation only, which
+    // chokidar still catches in this mode. chokidar 6 needs Node >= 22.22.
+    const w = watch(base, { ignoreInitial: true, persistent: false, ...(depth === undefined ? {} : { depth }) });
     w.on('add', onEvent).on('change', onEvent).on('unlink', onEvent);
     w.on('error', (e) => opts.onError?.(`watching ${base}: ${(e as Error).message}`));
     watchers.push(w);
