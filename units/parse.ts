@@ -1,6 +1,6 @@
 // YAML text of one unit file → a plain value plus the 1-based position of every key and value,
 // so each later diagnostic can name file:line:col. Imports `yaml` only.
-import { Composer, LineCounter, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
+import { Composer, LineCounter, isAlias, isCollection, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
 import type { Document, DocumentOptions, ParseOptions, ScalarTag, SchemaOptions } from 'yaml';
 import { DiagnosticCodes } from './diagnostics.js';
 import { UNIT_FILE_LIMITS, boundedTokens, checkNodes, sizeMessage } from './limits.js';
@@ -114,6 +114,11 @@ export function parseUnitFile(file: string, text: string): ParsedFile {
   }
   const tooMuch = checkNodes(doc);
   if (tooMuch !== null) return refuse(at(tooMuch.offset), tooMuch.message);
+  const badKey = collectionKey(doc);
+  if (badKey !== null) {
+    diagnostics.push({ severity: 'error', code: 'SUPD_UNIT_YAML', message: 'YAML: a key must be a plain value; this one is a list or a map', pos: at(badKey) });
+    return { file, value: null, positions: table, diagnostics };
+  }
   const source = (node: unknown): string | null => {
     const r = isScalar(node) ? node.range : undefined;
     if (!r) return null;
@@ -130,6 +135,21 @@ export function parseUnitFile(file: string, text: string): ParsedFile {
     diagnostics.push({ severity: 'error', code: 'SUPD_UNIT_YAML', message: `YAML: ${message}`, pos: table.value([]) });
     return { file, value: null, positions: table, diagnostics };
   }
+}
+
+/** Where the first key that is a list or a map (`? [a, b]: x`, `{a: 1}: x`) starts, or null: toJS
+ * would turn it into a string with only a warning on stderr, and no unit key is one. */
+function collectionKey(doc: Document.Parsed): number | null {
+  let found: number | null = null;
+  visit(doc, {
+    Pair(_, pair) {
+      const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+      if (!isCollection(key)) return undefined;
+      found = rangeOf(pair.key) ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 function firstLine(message: string): string {

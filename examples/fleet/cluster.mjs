@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SUPD = path.join(root, 'dist', 'daemon', 'main.js');
 export const SUPCTL = path.join(root, 'dist', 'cli', 'main.js');
+/** node_modules/.bin of this clone, where npm ci links supd and supctl. */
+export const BIN_DIR = path.join(root, 'node_modules', '.bin');
 export const ETCD = ['/usr/bin/etcd', '/usr/local/bin/etcd'].find((p) => fs.existsSync(p)) ?? null;
 export const TOKEN = 'demo-fleet-token';
 

@@ -3,7 +3,7 @@
 // stop of archive stopping storage then proxy then archive, and a fleet rollout of web on every
 // host. `--once` runs the script and exits; otherwise it stays up until Ctrl-C for you to try
 // supctl. Skips with a message when etcd is not installed.
-import { ETCD, startFleet, supctl } from './cluster.mjs';
+import { BIN_DIR, ETCD, startFleet, supctl } from './cluster.mjs';
 
 const once = process.argv.includes('--once');
 if (ETCD === null) {
@@ -59,9 +59,10 @@ try {
     process.stdout.write([
       '',
       'Try it (another terminal):',
-      ...fleet.hosts.map((h) => `  npx supctl --socket ${h.socket} --fleet status      # ${h.name}`),
-      `  npx supctl --socket ${h3.socket} start h1/archive`,
-      `  npx supctl --socket ${h2.socket} --fleet rollouts`,
+      `  export PATH="${BIN_DIR}:$PATH"   # supctl of this clone (npx in a clone trips on npm 11, see README)`,
+      ...fleet.hosts.map((h) => `  supctl --socket ${h.socket} --fleet status      # ${h.name}`),
+      `  supctl --socket ${h3.socket} start h1/archive`,
+      `  supctl --socket ${h2.socket} --fleet rollouts`,
       `  etcdctl --endpoints ${fleet.endpoints} get --prefix /supd --keys-only`,
       'Ctrl-C stops everything.',
       '',

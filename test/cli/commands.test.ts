@@ -2,10 +2,11 @@
 // and the exit code (0 done, 1 failed, 2 usage, 3 unreachable, 4 refused).
 import t from 'tap';
 import type { UnitBody, UnitsBody } from '../../daemon/api/contract.js';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { okResult } from '../fakes/control.js';
-import { cli, daemon, shortTempDir, waitFor } from './helpers.js';
+import { BIN, binBuilt, cli, daemon, shortTempDir, waitFor } from './helpers.js';
 
 t.test('status prints the table of every unit', async (t) => {
   const d = await daemon(t);
@@ -234,7 +235,6 @@ t.test('completion bash|zsh: scripts naming every command, completing targets fr
   for (const c of ['status', 'start', 'stop', 'restart', 'reload', 'logs', 'show', 'validate', 'health', 'rollouts']) t.match(bash.stdout, new RegExp(`\\b${c}\\b`));
   t.match(bash.stdout, 'complete -F _supctl supctl');
   t.notMatch(bash.stdout, 'complete-targets --'.repeat(2));
-  const { spawnSync } = await import('node:child_process');
   t.equal(spawnSync('bash', ['-n'], { input: bash.stdout }).status, 0, 'bash parses it');
   t.match((await cli(['completion', 'zsh'])).stdout, 'compdef _supctl supctl');
   t.equal((await cli(['completion', 'fish'])).code, 2);
@@ -367,6 +367,32 @@ t.test('validate FILE checks that file with its folder; an empty folder or a non
   const notUnit = await cli(['validate', 'code/load.ts'], {}, dir);
   t.equal(notUnit.code, 2);
   t.match(notUnit.stderr, 'is not a unit file');
+});
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+t.test('status on a terminal: coloured, unless NO_COLOR; rows fit its 80 columns', { skip: !hasScript ? 'script(1) is missing' : !binBuilt() ? 'npm run build first' : false }, async (t) => {
+  const d = await daemon(t);
+  // script(1) gives the built supctl a real pty; its output comes back with \r\n line ends.
+  const onTerminal = (env: Record<string, string>): Promise<string> => new Promise((resolve, reject) => {
+    const cmd = `stty cols 80 rows 24; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --socket ${JSON.stringify(d.socket)} status`;
+    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { PATH: process.env['PATH'] ?? '', TERM: 'xterm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`script exited ${String(code)}: ${out}`));
+    });
+  });
+  const coloured = await onTerminal({});
+  t.match(coloured, '\u001b[', 'colour on a terminal');
+  const plain = await onTerminal({ NO_COLOR: '1' });
+  t.notMatch(plain, '\u001b[', 'no escape code with NO_COLOR=1');
+  t.match(plain, /^UNIT\s+STATE/m);
+  for (const line of plain.split(/\r?\n/)) t.ok(line.length <= 80, `fits 80 columns: ${line}`);
 });
 
 t.test('supctl finds the socket of a supd started with SUPD_STATE_DIR or SUPD_API_SOCKET', async (t) => {

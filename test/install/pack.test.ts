@@ -27,7 +27,7 @@ function get(port: number): Promise<string> {
   });
 }
 
-// Packing builds (tsc) and installing unpacks ~4,500 files: a minute on a loaded 2-core machine.
+// Packing builds (tsc) and installing unpacks ~6,000 files: a minute on a loaded 2-core machine.
 t.setTimeout(600_000);
 
 t.test('npm pack, npm install -g --offline into a prefix, then supd and supctl from it run a unit', async (t) => {

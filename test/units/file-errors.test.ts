@@ -177,3 +177,15 @@ t.test('an alias to a missing anchor is a YAML error, not a crash', async (t) =>
   t.equal(r.diagnostics.length, 1);
   t.match(messages(r)[0], /^units\/a\.yaml:\d+:\d+: YAML: /);
 });
+
+t.test('a key that is a list or a map is a YAML error at that key, not a key turned into a string', async (t) => {
+  const r = load({
+    'a.yaml': lines('command: run', 'env:', '  ? [A, B]', '  : x'),
+    'b.yaml': lines('command: run', 'env: {{A: 1}: x}'),
+  });
+  t.same(r.units, []);
+  t.same(messages(r), [
+    'units/a.yaml:3:5: YAML: a key must be a plain value; this one is a list or a map',
+    'units/b.yaml:2:7: YAML: a key must be a plain value; this one is a list or a map',
+  ]);
+});
