@@ -6,10 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import type { FleetView } from '../../daemon/control.js';
 import { assertBuilt, fixture, waitUntil } from './harness.js';
 import { ETCD, EtcdCluster } from './etcd-cluster.js';
-import { ADMIN_TOKEN, startFleet, type FleetHost } from './fleet-hosts.js';
+import { startFleet, type FleetHost } from './fleet-hosts.js';
+import { fleetUnits as fleetUnitsOf, watchOutOfService } from './fleet-out.js';
 
 assertBuilt();
 t.setTimeout(300_000);
@@ -36,10 +36,7 @@ t.test('fleet rollout budget and canary', { skip: ETCD === null ? 'etcd is not i
   const hostOf = (n: string): FleetHost => byName.get(n.split('/')[0] as string) as FleetHost;
   const unitOf = (n: string): string => n.split('/')[1] as string;
   await Promise.all(SERVERS.map((n) => hostOf(n).supd.waitState(unitOf(n), 'ready')));
-  const fleetUnits = async (): Promise<FleetView['units'] | null> => {
-    const res = await fetch(`${h1.url}/v1/fleet/units`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).catch(() => null);
-    return res?.ok === true ? ((await res.json()) as FleetView).units : null;
-  };
+  const fleetUnits = (): ReturnType<typeof fleetUnitsOf> => fleetUnitsOf(h1);
   await waitUntil(async () => ((await fleetUnits())?.filter((u) => u.ready).length === SERVERS.length ? true : null), 'etcd shows every server ready', 30_000);
   const pids = async (): Promise<Record<string, number | null>> => {
     const out: Record<string, number | null> = {};
@@ -53,19 +50,11 @@ t.test('fleet rollout budget and canary', { skip: ETCD === null ? 'etcd is not i
 
   await t.test('--max-unavailable 2 over five servers on three hosts: never more than two out', async (t) => {
     const before = await pids();
-    // Out of service as etcd shows it (what the budget counts), polled every 40 ms...
-    let polls = 0;
-    let maxPolled = 0;
-    const timer = setInterval(() => void fleetUnits().then((units) => {
-      if (units === null) return;
-      polls++;
-      maxPolled = Math.max(maxPolled, units.filter((u) => SERVERS.includes(`${u.host}/${u.name}`) && !u.ready).length);
-    }), 40);
-    t.teardown(() => clearInterval(timer));
-    // ...and from every transition of every host, in the order of their times (one clock: loopback).
-    const from = hosts.map((h) => h.supd.events.length);
+    // Out of service as etcd shows it (what the budget counts), polled every 40 ms, and from every
+    // transition of every host.
+    const out = watchOutOfService(hosts, SERVERS, h1);
     const started = await h1.ctl('--json', '--fleet', 'restart', '--max-unavailable', '2', ...SERVERS);
-    clearInterval(timer);
+    const { polls, maxPolled, maxEvents } = await out.done();
     t.equal(started.code, 0, started.stderr);
     const done = (JSON.parse(started.stdout) as { rollout: View }).rollout;
     t.equal(done.state, 'ok');
@@ -75,15 +64,6 @@ t.test('fleet rollout budget and canary', { skip: ETCD === null ? 'etcd is not i
     const after = await pids();
     for (const n of SERVERS) t.not(after[n], before[n], `${n} was restarted`);
 
-    const state = new Map(SERVERS.map((n) => [n, 'ready']));
-    let maxEvents = 0;
-    const merged = hosts.flatMap((h, i) => h.supd.events.slice(from[i]).map((e) => ({ h: h.name, e })))
-      .sort((a, b) => ('at' in a.e && 'at' in b.e ? Date.parse(a.e.at) - Date.parse(b.e.at) : 0));
-    for (const { h, e } of merged) {
-      if (e.type !== 'transition' || !SERVERS.includes(`${h}/${e.unit}`)) continue;
-      state.set(`${h}/${e.unit}`, e.to);
-      maxEvents = Math.max(maxEvents, [...state.values()].filter((s) => s !== 'ready').length);
-    }
     t.ok(polls >= 5, `etcd's view was sampled (${polls} polls)`);
     t.ok(maxPolled <= 2, `never more than two out in etcd's view (most: ${maxPolled})`);
     t.ok(maxEvents <= 2, `never more than two out across the hosts' transitions (most: ${maxEvents})`);

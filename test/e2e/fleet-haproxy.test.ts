@@ -3,7 +3,8 @@
 // Under a steady load through HAProxy, a one-by-one and a half-by-half fleet rollout (driven by
 // h1, steps executed by each server's own supd) finish with zero failed requests; HAProxy retries
 // nothing, so the clean result is the hooks' doing (taken out before the drain, put back only
-// once ready).
+// once ready). Neither rollout has more servers out than its budget (one; half of four, two),
+// counted in etcd's view, in every host's transitions and in HAProxy by the hooks' log.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,14 +12,18 @@ import t from 'tap';
 import { FIXTURES, NODE, assertBuilt, fixture, freePort, waitUntil } from './harness.js';
 import { ETCD, EtcdCluster } from './etcd-cluster.js';
 import { startFleet, type FleetHost } from './fleet-hosts.js';
+import { lbOut, watchOutOfService } from './fleet-out.js';
 import { HAPROXY, startHaproxy } from './haproxy-proc.js';
 import { startLoad, type Load } from './load.js';
 
 const SERVERS = ['h1/u1', 'h2/u2', 'h3/u3', 'h3/u4'];
 const CONCURRENCY = 8;
+// half-by-half may take half the servers out at once, rounded up (budgetOf in daemon/core/rollout.ts).
+const HALF = Math.ceil(SERVERS.length / 2);
 
 interface View {
   state: string;
+  budget: number;
   steps: { unit: string; batch: number; state: string }[];
 }
 
@@ -71,13 +76,20 @@ t.test('fleet rollouts across three hosts behind one HAProxy under load: zero fa
   t.teardown(() => (stopped ? undefined : load.stop()));
   await servedByAll(load, gen0, 'every server to answer through haproxy');
 
+  const hooksSoFar = (): string[] => (fs.existsSync(hookLog) ? fs.readFileSync(hookLog, 'utf8').trim().split('\n').filter((l) => l !== '') : []);
+  const oneOut = watchOutOfService(hosts, SERVERS, h1);
   const one = await h1.ctl('--json', '--fleet', 'restart', '--rolling', 'one-by-one', 'web');
+  const oneCount = await oneOut.done();
+  const oneHooks = hooksSoFar();
   t.equal(one.code, 0, `one-by-one finished: ${one.stderr}`);
   const gen1 = await pids();
   t.ok(SERVERS.every((n) => gen1.get(n) !== gen0.get(n)), 'one-by-one: every server has a new process');
   await servedByAll(load, gen1, 'the new processes to serve');
 
+  const halfOut = watchOutOfService(hosts, SERVERS, h1);
   const half = await h2.ctl('--json', '--fleet', 'restart', '--rolling', 'half-by-half', 'web');
+  const halfCount = await halfOut.done();
+  const halfHooks = hooksSoFar().slice(oneHooks.length);
   t.equal(half.code, 0, `half-by-half finished: ${half.stderr}`);
   const gen2 = await pids();
   t.ok(SERVERS.every((n) => gen2.get(n) !== gen1.get(n)), 'half-by-half: every server has a new process');
@@ -91,6 +103,22 @@ t.test('fleet rollouts across three hosts behind one HAProxy under load: zero fa
   const halfView = (JSON.parse(half.stdout) as { rollout: View }).rollout;
   t.same(oneView.steps.map((s) => [s.unit, s.batch, s.state]), SERVERS.map((n, i) => [n, i, 'ok']), 'one-by-one: one server per batch, across the hosts');
   t.same(halfView.steps.map((s) => [s.batch, s.state]), [[0, 'ok'], [0, 'ok'], [1, 'ok'], [1, 'ok']], 'half-by-half: two servers per batch');
+
+  // Never more servers out than the budget: not ready in etcd's view (polled) or in the hosts'
+  // transitions, or disabled in HAProxy (the hooks' log, in the order the hooks finished).
+  t.equal(oneView.budget, 1, 'one-by-one: a budget of one');
+  t.equal(halfView.budget, HALF, `half-by-half: a budget of half the ${SERVERS.length} servers`);
+  for (const [name, count, hooks, budget] of [['one-by-one', oneCount, oneHooks, 1], ['half-by-half', halfCount, halfHooks, HALF]] as const) {
+    const lb = lbOut(hooks);
+    t.comment(`${name}: most servers out at once: ${count.maxPolled} in etcd's view (${count.polls} polls), `
+      + `${count.maxEvents} in the hosts' transitions, ${lb.max} disabled in haproxy`);
+    t.ok(count.polls >= 5, `${name}: etcd's view was sampled (${count.polls} polls)`);
+    t.ok(count.maxPolled <= budget, `${name}: never more than ${budget} out in etcd's view (most: ${count.maxPolled})`);
+    t.ok(count.maxEvents <= budget, `${name}: never more than ${budget} out across the hosts' transitions (most: ${count.maxEvents})`);
+    t.ok(lb.max <= budget, `${name}: never more than ${budget} disabled in haproxy (most: ${lb.max})`);
+    t.ok(count.maxEvents >= 1 && lb.max >= 1, `${name}: the count saw servers go out`);
+    t.same(lb.disabled, [], `${name}: every server disabled was enabled again`);
+  }
 
   const hooks = fs.readFileSync(hookLog, 'utf8').trim().split('\n');
   t.comment(`load: ${load.total()} requests through haproxy in ${seconds.toFixed(1)}s by ${CONCURRENCY} concurrent clients `

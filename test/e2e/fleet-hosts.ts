@@ -12,11 +12,15 @@ export const FLEET_TOKEN = 'fleet-secret-token';
 export const ADMIN_TOKEN = 'admin-secret-token';
 export const OPERATOR_TOKEN = 'operator-secret-token';
 export const VIEWER_TOKEN = 'viewer-secret-token';
+/** Each host's etcd lease TTL (`--fleet-ttl`): what it holds (the rollout lock too) goes this long after it dies. */
+export const FLEET_TTL_MS = 2000;
 
 export interface FleetHost {
   name: string;
   supd: Supd;
   url: string;
+  /** The fleet's etcd key prefix (the same for every host of one startFleet). */
+  prefix: string;
   /** supctl against this host's unix socket. */
   ctl(...args: string[]): Promise<CliResult>;
 }
@@ -35,10 +39,10 @@ export async function startFleet(t: Tap, etcd: EtcdCluster, hosts: Record<string
     // Three supd and three etcd members start at once: on a loaded 2-core machine that takes a while.
     const supd = new Supd(t, { units, startTimeoutMs: 90_000, args: [
       '--listen', `127.0.0.1:${port}`, '--tokens-file', tokens,
-      '--fleet-etcd', etcd.endpoints, '--fleet-host', name, '--fleet-prefix', prefix, '--fleet-ttl', '2s', '--fleet-token', FLEET_TOKEN,
+      '--fleet-etcd', etcd.endpoints, '--fleet-host', name, '--fleet-prefix', prefix, '--fleet-ttl', `${FLEET_TTL_MS}ms`, '--fleet-token', FLEET_TOKEN,
       ...extra,
     ] });
-    out.push({ name, supd, url: `http://127.0.0.1:${port}`, ctl: (...args) => runCli(['--socket', supd.socket, ...args]) });
+    out.push({ name, supd, url: `http://127.0.0.1:${port}`, prefix, ctl: (...args) => runCli(['--socket', supd.socket, ...args]) });
   }
   await Promise.all(out.map((h) => h.supd.start()));
   return out;
