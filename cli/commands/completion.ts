@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import type { OptionValues } from 'commander';
 import { SupdError } from '../../daemon/errors.js';
 import type { Context } from '../context.js';
+import { GLOBAL_FLAGS, words } from '../flags.js';
 import type { CommandEntry } from './index.js';
 
 export const name = 'completion';
@@ -27,7 +28,10 @@ export function parse(operands: readonly string[], _opts: OptionValues): Args {
   return { shell: shell as Shell };
 }
 
-const GLOBAL_OPTIONS = ['--socket', '--host', '--token', '--json', '--help', '--version'];
+/** The options before the command, from the one flag table, and those commander adds itself. */
+const GLOBAL_OPTIONS = [...GLOBAL_FLAGS.flatMap(words), '--help', '--version'];
+/** The global options that take a value: the word after each is not the command. */
+const GLOBAL_VALUES = GLOBAL_FLAGS.filter((f) => f.kind === 'value').flatMap(words);
 /** Commands whose operands are not targets. */
 const FILE_OPERANDS = new Set(['validate']);
 
@@ -52,7 +56,7 @@ _supctl() {
   local -a global=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     case \${COMP_WORDS[i]} in
-      --socket|--host|--token) global+=("\${COMP_WORDS[i]}" "\${COMP_WORDS[i+1]}"); ((i++)) ;;
+      ${GLOBAL_VALUES.join('|')}) global+=("\${COMP_WORDS[i]}" "\${COMP_WORDS[i+1]}"); ((i++)) ;;
       -*) ;;
       *) cmd=\${COMP_WORDS[i]}; break ;;
     esac
@@ -94,7 +98,7 @@ ${list}
   local i cmd=""
   for ((i = 2; i < CURRENT; i++)); do
     case \${words[i]} in
-      --socket|--host|--token) global+=(\${words[i]} \${words[i+1]}); ((i++)) ;;
+      ${GLOBAL_VALUES.join('|')}) global+=(\${words[i]} \${words[i+1]}); ((i++)) ;;
       -*) ;;
       *) cmd=\${words[i]}; break ;;
     esac

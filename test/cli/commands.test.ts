@@ -234,6 +234,9 @@ t.test('completion bash|zsh: scripts naming every command, completing targets fr
   t.equal(bash.code, 0);
   for (const c of ['status', 'start', 'stop', 'restart', 'reload', 'logs', 'show', 'validate', 'health', 'rollouts']) t.match(bash.stdout, new RegExp(`\\b${c}\\b`));
   t.match(bash.stdout, 'complete -F _supctl supctl');
+  // Every global option is offered, --fleet among them, and the ones taking a value skip it.
+  for (const o of ['--socket', '--host', '--token', '--json', '--fleet']) t.match(bash.stdout, new RegExp(`compgen -W "[^"]*${o}\\b`), o);
+  t.match(bash.stdout, '--socket|--host|--token)');
   t.notMatch(bash.stdout, 'complete-targets --'.repeat(2));
   t.equal(spawnSync('bash', ['-n'], { input: bash.stdout }).status, 0, 'bash parses it');
   t.match((await cli(['completion', 'zsh'])).stdout, 'compdef _supctl supctl');
