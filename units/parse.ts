@@ -116,7 +116,7 @@ export function parseUnitFile(file: string, text: string): ParsedFile {
   if (tooMuch !== null) return refuse(at(tooMuch.offset), tooMuch.message);
   const badKey = collectionKey(doc);
   if (badKey !== null) {
-    diagnostics.push({ severity: 'error', code: 'SUPD_UNIT_YAML', message: 'YAML: a key must be a plain value; this one is a list or a map', pos: at(badKey) });
+    diagnostics.push({ severity: 'error', code: DiagnosticCodes.yaml, message: 'YAML: a key must be a plain value; this one is a list or a map', pos: at(badKey) });
     return { file, value: null, positions: table, diagnostics };
   }
   const source = (node: unknown): string | null => {

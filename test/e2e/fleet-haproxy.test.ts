@@ -12,7 +12,7 @@ import t from 'tap';
 import { FIXTURES, NODE, assertBuilt, fixture, freePort, waitUntil } from './harness.js';
 import { ETCD, EtcdCluster } from './etcd-cluster.js';
 import { startFleet, type FleetHost } from './fleet-hosts.js';
-import { lbOut, watchOutOfService } from './fleet-out.js';
+import { hookLines, lbOut, watchOutOfService } from './fleet-out.js';
 import { HAPROXY, startHaproxy } from './haproxy-proc.js';
 import { startLoad, type Load } from './load.js';
 
@@ -76,11 +76,10 @@ t.test('fleet rollouts across three hosts behind one HAProxy under load: zero fa
   t.teardown(() => (stopped ? undefined : load.stop()));
   await servedByAll(load, gen0, 'every server to answer through haproxy');
 
-  const hooksSoFar = (): string[] => (fs.existsSync(hookLog) ? fs.readFileSync(hookLog, 'utf8').trim().split('\n').filter((l) => l !== '') : []);
   const oneOut = watchOutOfService(hosts, SERVERS, h1);
   const one = await h1.ctl('--json', '--fleet', 'restart', '--rolling', 'one-by-one', 'web');
   const oneCount = await oneOut.done();
-  const oneHooks = hooksSoFar();
+  const oneHooks = hookLines(hookLog);
   t.equal(one.code, 0, `one-by-one finished: ${one.stderr}`);
   const gen1 = await pids();
   t.ok(SERVERS.every((n) => gen1.get(n) !== gen0.get(n)), 'one-by-one: every server has a new process');
@@ -89,7 +88,7 @@ t.test('fleet rollouts across three hosts behind one HAProxy under load: zero fa
   const halfOut = watchOutOfService(hosts, SERVERS, h1);
   const half = await h2.ctl('--json', '--fleet', 'restart', '--rolling', 'half-by-half', 'web');
   const halfCount = await halfOut.done();
-  const halfHooks = hooksSoFar().slice(oneHooks.length);
+  const halfHooks = hookLines(hookLog).slice(oneHooks.length);
   t.equal(half.code, 0, `half-by-half finished: ${half.stderr}`);
   const gen2 = await pids();
   t.ok(SERVERS.every((n) => gen2.get(n) !== gen1.get(n)), 'half-by-half: every server has a new process');
@@ -120,7 +119,7 @@ t.test('fleet rollouts across three hosts behind one HAProxy under load: zero fa
     t.same(lb.disabled, [], `${name}: every server disabled was enabled again`);
   }
 
-  const hooks = fs.readFileSync(hookLog, 'utf8').trim().split('\n');
+  const hooks = hookLines(hookLog);
   t.comment(`load: ${load.total()} requests through haproxy in ${seconds.toFixed(1)}s by ${CONCURRENCY} concurrent clients `
     + `(keep-alive off, 50-200 ms each) over ${SERVERS.length} servers on 3 hosts, ${load.failures.length} failed`);
   const kinds = [...new Set(load.failures)].slice(0, 5).join('; ');

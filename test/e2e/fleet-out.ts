@@ -2,6 +2,7 @@
 // runs: etcd's view (what a rollout's budget counts), polled through one host's API, and every
 // host's own transitions merged in the order of their times (one clock: the hosts share loopback).
 // A server counts as out while it is not ready.
+import fs from 'node:fs';
 import type { FleetView } from '../../daemon/control.js';
 import { ADMIN_TOKEN, type FleetHost } from './fleet-hosts.js';
 
@@ -70,4 +71,9 @@ export function lbOut(lines: readonly string[]): { max: number; disabled: string
     max = Math.max(max, out.size);
   }
   return { max, disabled: [...out] };
+}
+
+/** The lines an lb-hook log holds so far (none before the first hook ran). */
+export function hookLines(file: string): string[] {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
 }

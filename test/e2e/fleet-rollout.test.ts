@@ -3,14 +3,13 @@
 // host resumes it to the end; an etcd member lost mid-rollout changes nothing. The killed driver's
 // rollout lock goes with its lease, and the units' lb hooks show no server left out of the load
 // balancer without the rollout naming it.
-import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { fleetKeys } from '../../daemon/fleet/keys.js';
 import { assertBuilt, fixture, waitUntil } from './harness.js';
 import { ETCD, EtcdCluster } from './etcd-cluster.js';
 import { ADMIN_TOKEN, FLEET_TTL_MS, startFleet } from './fleet-hosts.js';
-import { lbOut } from './fleet-out.js';
+import { hookLines, lbOut } from './fleet-out.js';
 
 assertBuilt();
 t.setTimeout(300_000);
@@ -25,7 +24,6 @@ interface View {
 t.test('fleet rollouts', { skip: ETCD === null ? 'etcd is not installed (apt-get install etcd-server)' : false }, async (t) => {
   // Each unit's lb hooks append `disable HOST/UNIT` and `enable HOST/UNIT` to one file.
   const lbLog = path.join(t.testdir(), 'lb.log');
-  const lbLines = (): string[] => (fs.existsSync(lbLog) ? fs.readFileSync(lbLog, 'utf8').split('\n').filter((l) => l !== '') : []);
   const unit = (server: string, grace = '1s'): string => `command: ${fixture('sleeper.js')}\nready: {grace: ${grace}}\n`
     + `lb: {disable: ${JSON.stringify(`echo disable ${server} >> ${lbLog}`)}, enable: ${JSON.stringify(`echo enable ${server} >> ${lbLog}`)}, timeout: 5s}\n`;
   const etcd = await new EtcdCluster(t).start();
@@ -76,8 +74,8 @@ t.test('fleet rollouts', { skip: ETCD === null ? 'etcd is not installed (apt-get
     // No server is out of the load balancer unnamed: each one disabled and not enabled since is
     // the unit of the step in progress.
     const inProgress = shown.steps.filter((s) => s.state === 'in-progress').map((s) => s.unit);
-    const outAtInterrupt = lbOut(lbLines()).disabled;
-    t.comment(`at interrupted: disabled ${JSON.stringify(outAtInterrupt)}, in progress ${JSON.stringify(inProgress)}; lb log: ${lbLines().join(', ')}`);
+    const outAtInterrupt = lbOut(hookLines(lbLog)).disabled;
+    t.comment(`at interrupted: disabled ${JSON.stringify(outAtInterrupt)}, in progress ${JSON.stringify(inProgress)}; lb log: ${hookLines(lbLog).join(', ')}`);
     t.ok(outAtInterrupt.every((s) => inProgress.includes(s)), `every server left disabled (${outAtInterrupt.join(', ') || 'none'}) is the step in progress (${inProgress.join(', ')})`);
 
     const resumed = await h3.ctl('--json', '--fleet', 'rollouts', 'resume', id);
@@ -88,7 +86,7 @@ t.test('fleet rollouts', { skip: ETCD === null ? 'etcd is not installed (apt-get
     t.same(done.steps.map((s) => [s.unit, s.state]), [['h2/w1', 'ok'], ['h2/w2', 'ok'], ['h3/w3', 'ok']]);
     t.not(await pid(h3, 'w3'), before.w3, 'the step not reached before was done by the resume');
     t.not(await pid(h2, 'w1'), before.w1);
-    const lines = lbLines();
+    const lines = hookLines(lbLog);
     t.same(lbOut(lines).disabled, [], `after the resume every disabled server was enabled again (lb log: ${lines.join(', ')})`);
     t.ok(['h2/w1', 'h2/w2', 'h3/w3'].every((s) => lines.includes(`disable ${s}`)), 'every server was taken out by its hook');
     const list = await h2.ctl('--fleet', 'rollouts');

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import t from 'tap';
 import { staticBase, watchGlobs } from '../../daemon/edges/watch.js';
@@ -77,8 +79,7 @@ t.test('a glob whose directory does not exist yet is watched once it appears', a
 t.test('a watch never keeps its process alive, closed or not', async (t) => {
   const dir = t.testdir({ meta: {} });
   // A child watches a glob and ends its script without close(): it must exit by itself.
-  const { spawnSync } = await import('node:child_process');
-  const script = `import { watchGlobs } from ${JSON.stringify(path.resolve('daemon/edges/watch.ts'))};
+  const script = `import { watchGlobs } from ${JSON.stringify(fileURLToPath(new URL('../../daemon/edges/watch.ts', import.meta.url)))};
     const w = watchGlobs([${JSON.stringify(path.join(dir, 'meta', '*.json'))}], () => {});
     await w.ready;`;
   const r = spawnSync(process.execPath, ['--import=tsx', '--input-type=module', '-e', script], { timeout: 20_000, encoding: 'utf8' });
