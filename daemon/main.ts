@@ -20,7 +20,8 @@ import { loadWithTopology } from './topology.js';
 import { realEdges } from './edges/index.js';
 import { buildServer, type AuditEntry } from './api/server.js';
 import { unixPeerUid } from './edges/peercred.js';
-import { formatDiagnostic } from '../units/validate.js';
+import { formatDiagnostic } from '../units/diagnostics.js';
+import { createUnitLoader } from './edges/unit-loader.js';
 import { watchGlobs } from './edges/watch.js';
 import { createNotifier } from './edges/notify.js';
 import { createMetrics } from './metrics.js';
@@ -95,7 +96,9 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
   const notify = createNotifier(process.env, log);
   const tokens = readTokens(config.api.tokensFile);
 
-  const first = await loadWithTopology(config.unitsDir, config.host);
+  const unitLoader = createUnitLoader();
+  const loadUnitFiles = () => loadWithTopology(() => unitLoader.load(config.unitsDir, config.host));
+  const first = await loadUnitFiles();
   for (const d of first.diagnostics) log[d.severity === 'error' ? 'error' : 'warn']({ code: d.code }, formatDiagnostic(d, process.cwd()));
   if (first.topo === null || first.graph === null) {
     throw new ConfigError(`unit files in ${config.unitsDir} have errors; fix them (supctl validate ${config.unitsDir})`);
@@ -117,7 +120,7 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
     specs: first.units,
     topo: first.topo,
     loadUnits: async () => {
-      const r = await loadWithTopology(config.unitsDir, config.host);
+      const r = await loadUnitFiles();
       if (r.graph !== null) {
         graph = r.graph;
         runtime?.setResolver((t) => graph.resolveTarget(t));
@@ -172,6 +175,7 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
     stopping = (async () => {
       log.info({ signal, safe: config.shutdown.safe }, `${signal}: stopping every unit${config.shutdown.safe ? ' (drained)' : ''}`);
       notify.stopping(config.shutdown.safe ? config.shutdown.timeout : 0);
+      unitLoader.close();
       const bound = setTimeout(() => log.error('shutdown timeout: exiting with units still running'), config.shutdown.timeout);
       bound.unref();
       const r = await rt.shutdown(config.shutdown.safe);

@@ -9,7 +9,7 @@ import { ROLLOUT_STATES, ROLLOUT_STEP_STATES, type CommandResult, type RollingOp
 import type { Rollout, RolloutPlan, RolloutStep } from './core/rollout.js';
 import { readStateJson } from './edges/state-files.js';
 import { SupdError } from './errors.js';
-import { parseMaxUnavailable } from '../units/convert.js';
+import { parseMaxUnavailable } from '../units/budget.js';
 import { parseDuration } from '../units/duration.js';
 
 /** Writes of a burst of changes are coalesced into one, this long after the first. */

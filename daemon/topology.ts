@@ -1,7 +1,6 @@
-// Adapts units/graph.ts's UnitGraph to the Topology the core's fleet needs, and loads unit files into specs plus their graph for the runtime.
+// Adapts units/graph.ts's UnitGraph to the Topology the core's fleet needs, and adds the graph to loaded unit files for the runtime.
 import type { Topology } from './core/fleet.js';
 import { UnitGraph } from '../units/graph.js';
-import { loadUnits } from '../units/load.js';
 import type { LoadResult, UnitSpec } from '../units/types.js';
 
 export function topologyOf(specs: readonly UnitSpec[]): { topo: Topology; graph: UnitGraph } {
@@ -17,8 +16,10 @@ export function topologyOf(specs: readonly UnitSpec[]): { topo: Topology; graph:
   return { topo, graph };
 }
 
-export async function loadWithTopology(dir: string, host: string): Promise<LoadResult & { topo: Topology | null; graph: UnitGraph | null }> {
-  const r = await loadUnits(dir, { host });
+/** The unit files through `load` (the unit loader's child process in the daemon), with their
+ * graph when they have no errors. */
+export async function loadWithTopology(load: () => Promise<LoadResult>): Promise<LoadResult & { topo: Topology | null; graph: UnitGraph | null }> {
+  const r = await load();
   if (r.diagnostics.some((d) => d.severity === 'error')) return { ...r, topo: null, graph: null };
   return { ...r, ...topologyOf(r.units) };
 }

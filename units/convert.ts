@@ -5,6 +5,7 @@ import { commandArgv, hookArgv } from './command.js';
 import type { DiagnosticCode } from './diagnostics.js';
 import { DiagnosticCodes } from './diagnostics.js';
 import type { JsonPath } from './parse.js';
+import { parseMaxUnavailable } from './budget.js';
 import { parseDuration } from './duration.js';
 import { formatPath, show } from './schema.js';
 import type { RawUnit } from './schema.js';
@@ -222,17 +223,6 @@ export function toUnitSpec(raw: SubstitutedUnit, id: UnitIdentity, report: Repor
 
 function limitAbove(soft: LimitValue, hard: LimitValue): boolean {
   return hard !== 'infinity' && (soft === 'infinity' || soft > hard);
-}
-
-/** `maxUnavailable`: a whole number ≥ 1, or a percentage `P%` with 0 < P ≤ 100. */
-export function parseMaxUnavailable(value: string | number): MaxUnavailable | null {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 1 ? { count: value } : null;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value);
-  if (m !== null) {
-    const percent = Number(m[1]);
-    return percent > 0 && percent <= 100 ? { percent } : null;
-  }
-  return /^\s*\d+\s*$/.test(value) ? parseMaxUnavailable(Number(value)) : null;
 }
 
 function maxUnavailableOf(value: string | number | undefined, fail: Report): MaxUnavailable | null {

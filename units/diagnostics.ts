@@ -1,5 +1,6 @@
 // The diagnostic codes of unit files and small builders shared by the pipeline's stages,
 // so every stage words "no such unit" and friends the same way.
+import path from 'node:path';
 import type { Diagnostic, Position } from './types.js';
 
 export const DiagnosticCodes = {
@@ -92,4 +93,13 @@ function editDistance(a: string, b: string): number {
     prev = cur;
   }
   return prev[b.length] ?? 0;
+}
+
+/** `file:line:col: [warning: ]message`, the file relative to `cwd` when that is shorter. */
+export function formatDiagnostic(d: Diagnostic, cwd: string): string {
+  const prefix = d.severity === 'warning' ? 'warning: ' : '';
+  if (!d.pos) return `${prefix}${d.message}`;
+  const rel = path.relative(cwd, d.pos.file);
+  const file = rel !== '' && rel.length < d.pos.file.length ? rel : d.pos.file;
+  return `${file}:${d.pos.line}:${d.pos.col}: ${prefix}${d.message}`;
 }

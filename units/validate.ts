@@ -1,7 +1,8 @@
 // Checks of unit files: one file against the schema and the template rules, then the resolved set
 // as a whole (unknown targets, cycles, duplicates, ports, group names). Never throws.
-import path from 'node:path';
 import { DiagnosticCodes, error, unknownUnitNamer, warning } from './diagnostics.js';
+// One formatter for daemon and CLI, kept with the codes so the daemon need not load this module.
+export { formatDiagnostic } from './diagnostics.js';
 import { UnitGraph } from './graph.js';
 import type { ParsedFile } from './parse.js';
 import { fileUnitName } from './resolve.js';
@@ -181,13 +182,6 @@ function where(p: Position): string {
  * `units/b.yaml:3:11: requires "nope": no such unit (known: a, c)`; warnings say so. The file is
  * shown relative to `cwd` when that is shorter.
  */
-export function formatDiagnostic(d: Diagnostic, cwd: string): string {
-  const prefix = d.severity === 'warning' ? 'warning: ' : '';
-  if (!d.pos) return `${prefix}${d.message}`;
-  const rel = path.relative(cwd, d.pos.file);
-  const file = rel !== '' && rel.length < d.pos.file.length ? rel : d.pos.file;
-  return `${file}:${d.pos.line}:${d.pos.col}: ${prefix}${d.message}`;
-}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { formatMs } from '../../units/duration.js';
 import type { PreStartSpec } from '../../units/types.js';
 import { runCommand } from './commands.js';
-import type { IdFiles } from './ids.js';
+import { resolveIds, type IdFiles } from './ids.js';
 import type { LogStore } from './logs.js';
 import { createNet, type Net } from './net.js';
 import { groupEmpty, killTree, signalGroup, signalPid } from './proctree.js';
@@ -69,6 +69,8 @@ export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOpt
   const live = new Map<number, string>();
   const ports = createPortGate(net, opts.portPollMs ?? 20);
   const leftoverTimeoutMs = opts.leftoverTimeoutMs ?? 5000;
+  // Units told once (per supd) that their user/group is not applied.
+  const notSwitched = new Set<string>();
 
   const call = (unit: string, what: string, fn: () => void): void => {
     try {
@@ -104,6 +106,13 @@ export function createSpawner(hooks: SpawnHooks, logs: LogSink, opts: SpawnerOpt
   function start(req: SpawnRequest): void {
     const prepared = prepareLaunch(req.argv, req.as, launchOpts);
     if (typeof prepared === 'string') return fail(req, prepared);
+    if (!launchOpts.honourIds && !notSwitched.has(req.unit)) {
+      const why = idsNotApplied(req.as, opts.idFiles);
+      if (why !== null) {
+        notSwitched.add(req.unit);
+        warn(req.unit, why);
+      }
+    }
     const options: SpawnOptions = { env: prepared.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] };
     if (prepared.cwd !== undefined) options.cwd = prepared.cwd;
     let child;
@@ -185,6 +194,22 @@ async function preStart(req: SpawnRequest, launch: LaunchOptions): Promise<strin
     return `${what} ${how}${out === '' ? '' : `: ${out.split('\n').slice(-5).join(' | ').slice(0, 500)}`}`;
   }
   return null;
+}
+
+/** Why a unit's `user`/`group` is not what it runs as, when supd cannot switch (not root: the
+ * spec honours them only then), or null when they name supd's own ids anyway. */
+function idsNotApplied(as: RunAs, files: IdFiles | undefined): string | null {
+  if (as.user === null && as.group === null) return null;
+  const what = [as.user !== null ? `user ${as.user}` : null, as.group !== null ? `group ${as.group}` : null].filter((w) => w !== null).join(' and ');
+  const uid = process.getuid?.() ?? -1;
+  const gid = process.getgid?.() ?? -1;
+  try {
+    const ids = resolveIds(as.user, as.group, files);
+    if ((ids.uid === null || ids.uid === uid) && (ids.gid === null || ids.gid === gid || (as.group === null && ids.uid === uid))) return null;
+  } catch {
+    // an unknown user is not applied either
+  }
+  return `${what} not applied: supd is not running as root (uid ${uid}), so the unit runs as supd's own user; run supd as root for user and group`;
 }
 
 function describeSpawnError(req: SpawnRequest, e: unknown): string {

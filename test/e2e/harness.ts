@@ -329,6 +329,14 @@ export class Supd {
     }
     // The same processes only: a pid reused since by another test's process is not supd's.
     const left = [...this.seen].filter(([p, start]) => p !== proc?.pid && startTime(p) === start).map(([p]) => p);
+    // What each was, for the failure message: a pid alone says nothing once it is killed.
+    const named = left.map((p) => {
+      try {
+        return `${p} (${fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').trim().slice(0, 120)})`;
+      } catch {
+        return String(p);
+      }
+    });
     for (const p of left) {
       try {
         process.kill(p, 'SIGKILL');
@@ -337,7 +345,7 @@ export class Supd {
       }
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
-    if (left.length > 0) throw new Error(`processes left behind by supd: ${left.join(', ')}`);
+    if (left.length > 0) throw new Error(`processes left behind by supd: ${named.join(', ')}`);
   }
 }
 

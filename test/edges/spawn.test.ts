@@ -36,6 +36,7 @@ function setup(t: TapTest, extra: Partial<SpawnHooks> = {}, opts: SpawnerOptions
       extra.onExited?.(unit, gen, pid, code, signal);
       events.push({ kind: 'exited', unit, gen, pid, code, signal });
     },
+    ...(extra.onWarning ? { onWarning: extra.onWarning } : {}),
   };
   const spawner = createSpawner(hooks, logs, { honourIds: false, ...opts });
   t.teardown(async () => {
@@ -187,4 +188,21 @@ t.test('a unit user runs the process under that uid when supd is root', { skip: 
   spawner.spawn(spawnRequest(['/bin/true'], { unit: 'who', gen: 2, cwd: '/', user: 'no-such-user-supd' }));
   const failed = await waitFor(() => events.find((e): e is Extract<Event, { kind: 'failed' }> => e.kind === 'failed'), 'failure');
   t.match(failed.message, "unknown user 'no-such-user-supd'");
+});
+
+t.test('supd that cannot switch users says so once per unit, and runs the unit as itself', async (t) => {
+  const warnings: { unit: string; message: string }[] = [];
+  const { spawner, req, next, events } = setup(t, { onWarning: (unit, message) => warnings.push({ unit, message }) }, { honourIds: false });
+  spawner.spawn(req(['/bin/true'], { unit: 'db', user: 'no-such-user-supd' }));
+  await next('exited');
+  spawner.spawn(req(['/bin/true'], { unit: 'db', gen: 2, user: 'no-such-user-supd' }));
+  await next('exited', events.findIndex((e) => e.kind === 'exited') + 1);
+  const own = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(process.getuid?.()))?.split(':')[0];
+  if (own !== undefined) {
+    spawner.spawn(req(['/bin/true'], { unit: 'mine', gen: 3, user: own }));
+    await waitFor(() => events.filter((e) => e.kind === 'exited').length === 3 || null, 'the third exit');
+  }
+  t.same(warnings.map((w) => w.unit), ['db'], 'one warning, for the unit whose user differs from supd\'s');
+  t.match(warnings[0]?.message, /^user no-such-user-supd not applied: supd is not running as root \(uid \d+\), so the unit runs as supd's own user/);
+  t.same(events.filter((e) => e.kind === 'failed'), [], 'the unit still runs');
 });
