@@ -19,7 +19,7 @@ import { Runtime } from './runtime.js';
 import { loadWithTopology } from './topology.js';
 import { realEdges } from './edges/index.js';
 import { buildServer, type AuditEntry } from './api/server.js';
-import { unixPeerUid } from './edges/peercred.js';
+import { createPeerLookup } from './edges/peercred.js';
 import { formatDiagnostic } from '../units/diagnostics.js';
 import { createUnitLoader } from './edges/unit-loader.js';
 import { watchGlobs } from './edges/watch.js';
@@ -159,7 +159,8 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
   const audit = (entry: AuditEntry): void => {
     log.info({ audit: entry }, `audit: ${entry.route}${entry.target === null ? '' : ` ${entry.target}`} by ${entry.tokenId ?? `uid ${entry.peerUid ?? '?'}`} (${entry.role ?? 'no role'}): ${entry.outcome} ${entry.status}`);
   };
-  const local = buildServer(rt, { auth: null, logger: false, version, fleet: member, audit, peer: unixPeerUid });
+  const peers = createPeerLookup();
+  const local = buildServer(rt, { auth: null, logger: false, version, fleet: member, audit, peer: (socket) => peers.uid(socket) });
   await listenUnix(local, config.api.socket);
   const servers = [local];
   if (config.api.listen !== null) {
@@ -194,6 +195,7 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
         }
       }));
       await notify.close();
+      await peers.close();
       settle.close();
       log.info({ ok: r.ok, forced: r.forced }, 'supd stopped');
       return 0;

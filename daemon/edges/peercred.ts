@@ -2,7 +2,7 @@
 // SO_PEERCRED, so the kernel is asked through sock_diag by `ss` (iproute2): our socket's inode
 // (from /proc/self/fd) finds the client's socket, whose owning process's real uid is read from
 // /proc/<pid>/status. Costs one `ss` run, so it is done for mutating requests only.
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { readFile, readlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 
@@ -10,7 +10,40 @@ export type PeerUid = { uid: number; pid: number } | { uid: null; why: string };
 
 const SS_TIMEOUT_MS = 3000;
 
-export async function unixPeerUid(socket: Socket): Promise<PeerUid> {
+export interface PeerLookup {
+  uid(socket: Socket): Promise<PeerUid>;
+  /** Kills the `ss` runs still going and resolves once they are gone (supd is exiting: none may
+   * outlive it). */
+  close(): Promise<void>;
+}
+
+export function createPeerLookup(): PeerLookup {
+  const running = new Set<ChildProcess>();
+  let closed = false;
+  const ss = (): Promise<string> =>
+    new Promise<string>((resolve, reject) => {
+      if (closed) return reject(new Error('supd is exiting'));
+      const child = execFile('ss', ['-xpnH'], { timeout: SS_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, out) => (err ? reject(new Error(err.message, { cause: err })) : resolve(out)));
+      running.add(child);
+      child.once('exit', () => running.delete(child));
+    });
+  return {
+    uid: (socket) => unixPeerUid(socket, ss),
+    async close() {
+      closed = true;
+      await Promise.all([...running].map((child) => new Promise<void>((resolve) => {
+        const bound = setTimeout(resolve, 1000);
+        child.once('exit', () => {
+          clearTimeout(bound);
+          resolve();
+        });
+        child.kill('SIGKILL');
+      })));
+    },
+  };
+}
+
+async function unixPeerUid(socket: Socket, ss: () => Promise<string>): Promise<PeerUid> {
   const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) return { uid: null, why: 'not a unix socket connection' };
   let inode: string;
@@ -24,9 +57,7 @@ export async function unixPeerUid(socket: Socket): Promise<PeerUid> {
   }
   let table: string;
   try {
-    table = await new Promise<string>((resolve, reject) => {
-      execFile('ss', ['-xpnH'], { timeout: SS_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (err, out) => (err ? reject(new Error(err.message, { cause: err })) : resolve(out)));
-    });
+    table = await ss();
   } catch (e) {
     return { uid: null, why: `ss (iproute2) failed: ${(e as Error).message}` };
   }

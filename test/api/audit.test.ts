@@ -3,6 +3,7 @@
 // never in supd's log.
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
@@ -10,7 +11,7 @@ import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { buildServer, type AuditEntry } from '../../daemon/api/server.js';
 import { tokenId } from '../../daemon/api/auth.js';
-import { unixPeerUid } from '../../daemon/edges/peercred.js';
+import { createPeerLookup } from '../../daemon/edges/peercred.js';
 import { TOKENS, bearer, fleet } from './helpers.js';
 
 t.test('over TCP: one entry per mutating request, named by token id, refusals included', async (t) => {
@@ -37,7 +38,8 @@ t.test('over TCP: one entry per mutating request, named by token id, refusals in
 
 t.test('over the unix socket: the entry names the peer\'s uid, as the kernel reports it', async (t) => {
   const entries: AuditEntry[] = [];
-  const app = buildServer(fleet(), { auth: null, logger: false, version: '1', audit: (e) => entries.push(e), peer: unixPeerUid });
+  const peers = createPeerLookup();
+  const app = buildServer(fleet(), { auth: null, logger: false, version: '1', audit: (e) => entries.push(e), peer: (s) => peers.uid(s) });
   t.teardown(() => app.close());
   // Short: a unix socket path must fit in 108 bytes.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'supd-audit-'));
@@ -59,3 +61,45 @@ t.test('over the unix socket: the entry names the peer\'s uid, as the kernel rep
   if (entries[0]?.peerUid === null) t.fail(`no peer uid: ${entries[0]?.peerNote ?? ''}`);
   else t.equal(entries[0]?.peerUid, process.getuid?.());
 });
+
+t.test('closing the peer lookup (supd exiting) leaves no ss behind', async (t) => {
+  const peers = createPeerLookup();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'supd-audit-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const socket = path.join(dir, 's');
+  const asked: Promise<unknown>[] = [];
+  const server = net.createServer((conn) => {
+    // Several lookups at once, then close at once: some are still running ss.
+    for (let i = 0; i < 5; i++) asked.push(peers.uid(conn));
+    void waitForSs().then(() => peers.close()).then(() => {
+      const ssLeft = childrenOfSelf().filter((pid) => comm(pid) === 'ss');
+      t.same(ssLeft, [], 'no ss child once close() resolved');
+      conn.destroy();
+      server.close();
+    });
+  });
+  await new Promise<void>((r) => server.listen(socket, r));
+  const client = net.connect(socket);
+  client.on('error', () => {});
+  await new Promise<void>((r) => server.on('close', r));
+  const answers = await Promise.all(asked);
+  t.equal(answers.length, 5, 'every lookup answered (a uid, or why not)');
+  t.match(await peers.uid(client), { uid: null }, 'a lookup after close runs no ss');
+});
+
+/** Until one of this process's children is an ss (a lookup is under way), at most 2 s. */
+async function waitForSs(): Promise<void> {
+  for (let i = 0; i < 400 && !childrenOfSelf().some((pid) => comm(pid) === 'ss'); i++) await new Promise((r) => setTimeout(r, 5));
+}
+
+function childrenOfSelf(): number[] {
+  return fs.readdirSync('/proc/self/task').flatMap((tid) => fs.readFileSync(`/proc/self/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter((p) => p !== '').map(Number));
+}
+
+function comm(pid: number): string | null {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
