@@ -28,14 +28,24 @@ const STDERR_MAX = 2048;
 const childFile = fileURLToPath(new URL(`./unit-loader-child${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
 // Profilers and inspectors stay with the daemon; so does its small young generation, which would
-// only slow a short-lived parser of up to 16 MB of files.
-function inheritedFlags(): string[] {
-  return process.execArgv.filter((a) => !/^--(cpu-prof|heap-prof|prof|inspect|debug|max-semi-space-size)/.test(a));
+// only slow a short-lived parser of up to 16 MB of files. In execArgv a word that is not a flag is
+// the value of the flag before it (`--cpu-prof-dir DIR`), and goes with it.
+const DAEMON_ONLY = /^--(cpu-prof|heap-prof|prof|inspect|debug|max-semi-space-size)/;
+
+/** The daemon's Node flags a loader child runs with. */
+export function childFlags(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  let dropping = false;
+  for (const a of execArgv) {
+    if (a.startsWith('-')) dropping = DAEMON_ONLY.test(a);
+    if (!dropping) kept.push(a);
+  }
+  return kept;
 }
 
 export function createUnitLoader(opts: UnitLoaderOptions = {}): UnitLoader {
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const execArgv = opts.execArgv ?? inheritedFlags();
+  const execArgv = opts.execArgv ?? childFlags(process.execArgv);
   const running = new Set<ChildProcess>();
   return {
     close() {

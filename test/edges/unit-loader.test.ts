@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { createUnitLoader } from '../../daemon/edges/unit-loader.js';
+import { childFlags, createUnitLoader } from '../../daemon/edges/unit-loader.js';
 import { loadUnits } from '../../units/load.js';
 import { isGone } from '../../daemon/edges/proctree.js';
 
@@ -67,4 +67,11 @@ t.test('close() kills a load in progress (supd shutting down) and the load repor
   t.same(r.units, []);
   t.match(r.diagnostics[0]?.message, /the unit loader was killed by SIGKILL/);
   t.ok(await gone(child), 'no loader left behind');
+});
+
+t.test('the child keeps the loader flags and leaves profilers and the small young generation to supd, values included', async (t) => {
+  t.same(
+    childFlags(['--max-semi-space-size=1', '--expose-gc', '--cpu-prof', '--cpu-prof-dir', '/tmp/prof', '--import', 'tsx', '--inspect=9229', '--enable-source-maps', '--max-semi-space-size', '1', '--import=./x.mjs']),
+    ['--expose-gc', '--import', 'tsx', '--enable-source-maps', '--import=./x.mjs'],
+  );
 });
