@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --expose-gc --no-memory-reducer
+#!/usr/bin/env -S node --max-semi-space-size=1 --expose-gc --no-memory-reducer --v8-pool-size=1
 // The `supd` command: runs the built daemon (dist/daemon/main.js; its header explains the node flag).
 // A file of the source tree, so npm links it in a fresh clone before anything is built, and says
 // how to build instead of failing with a module-not-found stack. CommonJS like everything in bin/

@@ -37,6 +37,16 @@ export interface CommandModule<A> {
   run(args: A, ctx: Context): Promise<number>;
 }
 
+/** A command with its argument type closed over, so commands of different types share one list. */
+export interface CommandEntry {
+  name: string;
+  description: string;
+  /** Left out of help (completion's helpers). */
+  hidden: boolean;
+  configure(cmd: Command): void;
+  execute(operands: readonly string[], opts: OptionValues, ctx: Context): Promise<number>;
+}
+
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;

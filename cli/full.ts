@@ -1,8 +1,8 @@
 // supctl's full command line: global options, one commander subcommand per cli/commands module,
 // help, version and usage errors (exit 2). cli/program.ts sends here what cli/fast.ts does not take.
 import { Command, CommanderError } from 'commander';
-import { failed, makeContext, withSuggestion, type Context, type GlobalOptions, type Io } from './context.js';
-import { COMMANDS, type CommandEntry } from './commands/index.js';
+import { failed, makeContext, withSuggestion, type CommandEntry, type Context, type GlobalOptions, type Io } from './context.js';
+import { COMMANDS } from './commands/index.js';
 import { addFlags, GLOBAL_FLAGS } from './flags.js';
 
 const EXIT_HELP = `

@@ -4,9 +4,8 @@
 import { Command } from 'commander';
 import type { OptionValues } from 'commander';
 import { SupdError } from '../../daemon/errors.js';
-import type { Context } from '../context.js';
+import type { CommandEntry, Context } from '../context.js';
 import { GLOBAL_FLAGS, words } from '../flags.js';
-import type { CommandEntry } from './index.js';
 
 export const name = 'completion';
 export const description = 'print a shell completion script: source <(supctl completion bash), or zsh';

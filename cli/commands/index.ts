@@ -1,8 +1,7 @@
 // The registry of supctl's commands, in the order `supctl --help` lists them. A new command is a
 // cli/commands/<name>.ts module (name, description, configure, parse, run) and one line here;
 // the full program, completion and help all read this list.
-import type { Command, OptionValues } from 'commander';
-import type { CommandModule, Context } from '../context.js';
+import type { CommandEntry, CommandModule } from '../context.js';
 import * as completion from './completion.js';
 import * as health from './health.js';
 import * as kill from './kill.js';
@@ -17,16 +16,6 @@ import * as stop from './stop.js';
 import * as top from './top.js';
 import * as completeTargets from './complete-targets.js';
 import * as validate from './validate.js';
-
-/** A command with its argument type closed over, so commands of different types share one list. */
-export interface CommandEntry {
-  name: string;
-  description: string;
-  /** Left out of help (completion's helpers). */
-  hidden: boolean;
-  configure(cmd: Command): void;
-  execute(operands: readonly string[], opts: OptionValues, ctx: Context): Promise<number>;
-}
 
 export function entry<A>(mod: CommandModule<A> & { hidden?: boolean }): CommandEntry {
   return {

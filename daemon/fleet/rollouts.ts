@@ -10,14 +10,25 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { SupdError } from '../errors.js';
-import type { FleetRolloutView, RollingOptions, RolloutView } from '../control.js';
+import type { FleetRolloutView, ForwardRequest, ForwardResponse, RollingOptions, RolloutView } from '../control.js';
 import {
   advance, cancel, createRollout, observe, soakElapsed, type Look, type Rollout, type RolloutAction, type StepAction, type StepOutcome,
 } from '../core/rollout.js';
 import { rolloutPlan, view } from '../rollouts.js';
-import type { FleetMember } from './member.js';
+import type { FleetKeys } from './keys.js';
+import type { UnitRecord } from './records.js';
 import type { FleetStore } from './store.js';
 import { expandTarget } from './records.js';
+
+/** What a fleet rollout needs of this supd's membership (member.ts's FleetMember): who we are,
+ * the keys, the other hosts' unit records and their changes, and forwarding a step's command. */
+export interface RolloutMember {
+  readonly host: string;
+  readonly keys: FleetKeys;
+  remote(host: string, unit: string): UnitRecord | null;
+  onRemote(listener: (host: string, unit: string | null) => void): () => void;
+  forward(host: string, req: ForwardRequest): Promise<ForwardResponse>;
+}
 
 interface Stored extends Rollout {
   driver: string;
@@ -48,7 +59,7 @@ export class FleetRollouts {
   /** The rollouts this supd drives now. */
   private driving = new Map<string, { r: Stored; done: Promise<void> }>();
 
-  constructor(private readonly member: FleetMember, private readonly store: FleetStore, private readonly log: Logger, private readonly timeoutMs: number) {}
+  constructor(private readonly member: RolloutMember, private readonly store: FleetStore, private readonly log: Logger, private readonly timeoutMs: number) {}
 
   /** How the step machine sees a `HOST/UNIT`: from the watched records (unknown: left to the step). */
   private readonly look: Look = (name) => {
@@ -227,7 +238,7 @@ export class FleetRollouts {
     });
   }
 
-  private callOn(host: string, unit: string, action: StepAction): ReturnType<FleetMember['forward']> {
+  private callOn(host: string, unit: string, action: StepAction): Promise<ForwardResponse> {
     const body = action === 'restart' ? { rolling: 'one-by-one', wait: true } : { wait: true };
     return this.member.forward(host, { method: 'POST', path: `/v1/units/${encodeURIComponent(unit)}/${action}`, body });
   }
