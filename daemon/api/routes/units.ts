@@ -67,7 +67,14 @@ function reloadMessage(result: ReloadResult): string {
 }
 
 export function unitRoutes(app: FastifyInstance, { control }: RouteDeps): void {
-  app.get('/v1/units', { schema: { response: { 200: UnitsBody } } }, async () => ({ units: control.list() }));
+  // The list is the largest answer (~340 bytes a unit), so it is serialized by V8's own
+  // JSON.stringify: fast-json-stringify builds it by concatenation, and the rope of thousands of
+  // pieces was then flattened again to count its bytes (5,000 units: 6.5 ms to build, 11 ms to
+  // flatten, per request). The schema still documents it; toStatus builds exactly its fields.
+  app.get('/v1/units', { schema: { response: { 200: UnitsBody } } }, async (_req, reply) => {
+    reply.serializer(JSON.stringify);
+    return { units: control.list() };
+  });
 
   app.get<{ Params: UnitNameParams }>(
     '/v1/units/:name',
