@@ -179,7 +179,7 @@ async function run(config: SupdConfig, log: Logger): Promise<number> {
     stopping = (async () => {
       log.info({ signal, safe: config.shutdown.safe }, `${signal}: stopping every unit${config.shutdown.safe ? ' (drained)' : ''}`);
       notify.stopping(config.shutdown.safe ? config.shutdown.timeout : 0);
-      unitLoader.close();
+      await unitLoader.close();
       const bound = setTimeout(() => log.error('shutdown timeout: exiting with units still running'), config.shutdown.timeout);
       bound.unref();
       const r = await rt.shutdown(config.shutdown.safe);

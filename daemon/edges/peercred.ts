@@ -5,6 +5,7 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { readFile, readlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import { killChildren } from './proctree.js';
 
 export type PeerUid = { uid: number; pid: number } | { uid: null; why: string };
 
@@ -29,16 +30,9 @@ export function createPeerLookup(): PeerLookup {
     });
   return {
     uid: (socket) => unixPeerUid(socket, ss),
-    async close() {
+    close() {
       closed = true;
-      await Promise.all([...running].map((child) => new Promise<void>((resolve) => {
-        const bound = setTimeout(resolve, 1000);
-        child.once('exit', () => {
-          clearTimeout(bound);
-          resolve();
-        });
-        child.kill('SIGKILL');
-      })));
+      return killChildren(running);
     },
   };
 }

@@ -1,5 +1,6 @@
 // Process trees from /proc: find what belongs to a unit (descendants, its process group and
 // session) and SIGKILL all of it until nothing is left. Linux only, like the rest of supd.
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep, setImmediate as yieldLoop } from 'node:timers/promises';
 
@@ -168,4 +169,19 @@ export async function waitGone(pids: readonly number[], deadline: number): Promi
     alive = alive.filter((pid) => !isGone(pid));
   }
   return alive;
+}
+
+/** SIGKILLs child processes of supd's own (short-lived helpers: a unit-file loader, an `ss`)
+ * and resolves once each has exited and been reaped, or after `boundMs`: at shutdown none may
+ * outlive supd. */
+export async function killChildren(children: Iterable<ChildProcess>, boundMs = 1000): Promise<void> {
+  await Promise.all([...children].map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const bound = setTimeout(resolve, boundMs);
+    child.once('exit', () => {
+      clearTimeout(bound);
+      resolve();
+    });
+    child.kill('SIGKILL');
+  })));
 }

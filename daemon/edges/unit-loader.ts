@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DiagnosticCodes } from '../../units/diagnostics.js';
+import { killChildren } from './proctree.js';
 import type { Diagnostic, LoadResult } from '../../units/types.js';
 
 export interface UnitLoaderOptions {
@@ -17,8 +18,9 @@ export interface UnitLoaderOptions {
 
 export interface UnitLoader {
   load(dir: string, host: string): Promise<LoadResult>;
-  /** Kills a load still running (supd is shutting down); its caller gets an error diagnostic. */
-  close(): void;
+  /** Kills a load still running (supd is shutting down) and resolves once it has exited; its
+   * caller gets an error diagnostic. */
+  close(): Promise<void>;
 }
 
 const STDERR_MAX = 2048;
@@ -48,9 +50,7 @@ export function createUnitLoader(opts: UnitLoaderOptions = {}): UnitLoader {
   const execArgv = opts.execArgv ?? childFlags(process.execArgv);
   const running = new Set<ChildProcess>();
   return {
-    close() {
-      for (const child of running) child.kill('SIGKILL');
-    },
+    close: () => killChildren(running),
     load: (dir, host) =>
       new Promise((resolve) => {
         const failed = (why: string): void => resolve({ units: [], diagnostics: [loaderError(dir, why)] });

@@ -62,7 +62,7 @@ t.test('close() kills a load in progress (supd shutting down) and the load repor
   const loader = createUnitLoader({ execArgv, timeoutMs: 60_000 });
   const loading = loader.load(dir, 'h');
   const child = await pid();
-  loader.close();
+  await loader.close();
   const r = await loading;
   t.same(r.units, []);
   t.match(r.diagnostics[0]?.message, /the unit loader was killed by SIGKILL/);
